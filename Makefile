@@ -1,0 +1,52 @@
+# pipeline-contracts: every job is one target; `make` alone lists them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+API      ?= all
+BASE_URL ?=
+TOKEN    ?=
+BASIC    ?=
+LOGIN    ?=
+ARGS     ?=
+
+CONFORMANCE_FLAGS = --api $(API) \
+	$(if $(BASE_URL),--base-url $(BASE_URL)) \
+	$(if $(TOKEN),--token $(TOKEN)) \
+	$(if $(BASIC),--basic $(BASIC)) \
+	$(if $(LOGIN),--login $(LOGIN))
+
+.DEFAULT_GOAL := help
+.PHONY: help validate test mock conformance lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  make conformance API=NAME BASE_URL=URL [TOKEN=... | BASIC=user:pass | LOGIN=user:pass]"
+
+# The virtualenv is (re)built whenever pyproject.toml changes, so a fresh clone needs nothing else.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+validate: $(STAMP) ## check the five specs (openapi-spec-validator + house rules)
+	$(BIN)/python -m conformance.speclint
+
+test: $(STAMP) ## run the whole test suite (specs, mock, conformance self-tests)
+	$(BIN)/python -m pytest
+
+mock: $(STAMP) ## run the fake backend on 127.0.0.1:8000 (ARGS="--api gocd-stages --seed 1" ...)
+	$(BIN)/python -m mock_server $(ARGS)
+
+conformance: $(STAMP) ## check a server against its contract (default: the in-process mock)
+	$(BIN)/python -m conformance run $(CONFORMANCE_FLAGS) $(ARGS)
+
+lint: $(STAMP) ## ruff, check and format
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean: ## remove the virtualenv, caches and reports
+	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,60 @@
+"""The `/__admin/` API: reset, export, import, clock and per-API actions (spec: admin.yaml)."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mock_server.api import ApiError, Reply
+from mock_server.fixtures import FixtureError
+from mock_server.runtime import Runtime
+
+SPEC = Path(__file__).resolve().parent / "admin.yaml"
+
+
+def load_admin_spec() -> dict[str, Any]:
+    with SPEC.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def render_error(err: ApiError) -> Reply:
+    """The admin API is ours: RFC 7807 problem details, as Connexion itself answers."""
+    title = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(err.status, "Error")
+    body = {"type": "about:blank", "title": title, "detail": err.message, "status": err.status}
+    return body, err.status, {"Content-Type": "application/problem+json"}
+
+
+async def reset_state(runtime: Runtime) -> dict[str, Any]:
+    runtime.reset()
+    return {"apis": sorted(runtime.slots)}
+
+
+async def export_state(runtime: Runtime) -> dict[str, Any]:
+    return runtime.export()
+
+
+async def import_state(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {"apis": runtime.load(body)}
+    except (KeyError, FixtureError, ValueError, TypeError) as exc:
+        raise ApiError(400, f"State not imported, nothing changed: {exc}") from exc
+
+
+async def advance_clock(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    runtime.ctx.clock.advance(body["seconds"])
+    return {"now": runtime.ctx.clock.now().isoformat()}
+
+
+async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, Any] | None = None) -> Any:
+    slot = runtime.slots.get(api)
+    if slot is None:
+        raise ApiError(404, f"API {api!r} is not served here; served: {', '.join(runtime.slots)}.")
+    fn = slot.api.admin_actions.get(action)
+    if fn is None:
+        known = ", ".join(slot.api.admin_actions) or "none"
+        raise ApiError(404, f"{api} has no admin action {action!r}; its actions: {known}.")
+    result = fn(slot.state, body or {})
+    return await result if inspect.isawaitable(result) else result

@@ -1,0 +1,106 @@
+"""The one interface every mocked API fills in, and the small types it speaks.
+
+The shared machinery (app factory, auth, errors, fixtures, admin) only ever talks to an API
+through a `MockApi`; it never names an API. Each module in `mock_server/apis/` builds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, Self
+
+from mock_server.store import Clock, Ids
+
+Principal = dict[str, Any]
+"""Who is calling: at least {"sub": <user name>}; an API may add what its handlers need."""
+
+Headers = dict[str, str]
+Reply = tuple[Any, int, Headers]
+"""A rendered response: body (JSON-able value, or str for text), status, headers."""
+
+ErrorKind = Literal[
+    "invalid_request",  # the request breaks the spec (schema, types, required, malformed JSON)
+    "unsupported_media_type",
+    "payload_too_large",
+    "missing_credentials",
+    "invalid_credentials",
+    "forbidden",
+    "not_found",  # a handler did not find what the request names
+    "no_route",  # no operation matches the path
+    "method_not_allowed",
+    "conflict",
+    "error",
+]
+
+
+class ApiError(Exception):
+    """Raised where a problem is found; rendered once, in the API's own format, by `render_error`."""
+
+    def __init__(
+        self, status: int, message: str, *, kind: ErrorKind = "error", headers: Headers | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class Token:
+    """A bearer token or API key as sent (for apiKey schemes: the whole header value)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    username: str
+    password: str
+
+
+Credential = Token | BasicAuth
+
+
+@dataclass
+class Context:
+    """What an API's state may use besides its own data: id and time sources shared by the app."""
+
+    ids: Ids
+    clock: Clock
+
+
+class ApiState(Protocol):
+    """An API's in-memory data. `export()` returns the same shape `from_fixture` reads."""
+
+    @classmethod
+    def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self: ...
+
+    def export(self) -> dict[str, Any]: ...
+
+
+AdminAction = Callable[[Any, Mapping[str, Any]], Any | Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class MockApi:
+    """Everything the app factory needs to serve one API.
+
+    `handlers` is a module or object with one `async def <operationId>(state, **params)` per
+    operation of `specs/<name>.yaml`; a handler that declares a `principal` parameter also gets the
+    caller's principal. A handler returns a body, `(body, status)` or `(body, status, headers)`;
+    a `str` body is sent as text/plain, anything else as JSON. Problems are raised as `ApiError`.
+    """
+
+    name: str
+    state: type[ApiState]
+    handlers: Any
+    render_error: Callable[[ApiError], Reply]
+    verify: Callable[[Any, Credential], Principal | None]
+    any_token_principal: Principal
+    credentials_help: str
+    fixture_schemas: Mapping[str, str] = field(default_factory=dict)
+    """Top-level fixture key -> component schema name each of its items must validate against."""
+    admin_actions: Mapping[str, AdminAction] = field(default_factory=dict)
+    """Extra `POST /__admin/<name>/<action>` endpoints: (state, json body) -> JSON-able result."""

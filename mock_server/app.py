@@ -1,0 +1,173 @@
+"""The app factory: one Connexion AsyncApp per API behind a small path dispatcher.
+
+Why not one AsyncApp with five `add_api` calls: ZenML and Instabase both live under `/api/v1` and
+both Esper services under `/v0`, so the APIs cannot get distinct base paths; Connexion 3.3 chains
+APIs that share a base path (`RoutingMiddleware.add_api`) in a way that loses all but the first
+and the last, its error handlers are app-wide (one error format for all five), and each API's
+`/openapi.json` would collide. One app per API keeps each spec, security map and error format
+apart; the dispatcher (a dozen regexes built from the specs' paths) picks the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import re
+import uuid
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from jsonschema import Draft4Validator
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server import admin
+from mock_server.apis import load_api
+from mock_server.auth import accepting_any, security_map
+from mock_server.errors import HANDLED, make_error_handler
+from mock_server.fixtures import load_fixtures
+from mock_server.middleware import BodyLimit, Latency
+from mock_server.resolver import StateResolver
+from mock_server.runtime import Runtime, Slot
+from mock_server.settings import Settings
+from mock_server.specs import PathTable, load_spec
+
+
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """A fresh mock with fresh state: every call is independent (tests build one per test)."""
+    settings = settings or Settings()
+    apis = [load_api(name) for name in settings.apis]
+    fixtures = load_fixtures(apis, settings.fixtures)
+    runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1]) for api in apis})
+    table = PathTable(list(settings.apis))
+    apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
+    dispatcher = Dispatcher(table, apps, _admin_app(runtime))
+    dispatcher.runtime = runtime
+    app: ASGIApp = Latency(dispatcher, settings.latency_ms)
+    return CORSMiddleware(
+        app,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["WWW-Authenticate", "Location", "Allow"],
+    )
+
+
+def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
+    api = slot.api
+
+    def verify(credential: Any) -> Any:
+        return api.verify(slot.state, credential)
+
+    checker = accepting_any(verify, api.any_token_principal) if settings.any_token else verify
+    ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
+    app = AsyncApp(api.name, security_map=security_map(checker), swagger_ui_options=ui)
+    app.add_api(
+        load_spec(api.name),
+        base_path="",
+        name=api.name,
+        resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),
+        validate_responses=settings.validate_responses,
+    )
+    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    handler = make_error_handler(api.render_error, table.allow)
+    for exc_type in HANDLED:
+        app.add_error_handler(exc_type, handler)
+    return app
+
+
+def _admin_app(runtime: Runtime) -> AsyncApp:
+    app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
+    spec = admin.load_admin_spec()
+    app.add_api(spec, base_path="", name="admin", resolver=StateResolver(admin, lambda: runtime, admin.render_error))
+    handler = make_error_handler(admin.render_error, lambda path: None)
+    for exc_type in HANDLED:
+        app.add_error_handler(exc_type, handler)
+    return app
+
+
+class Dispatcher:
+    """Route each request to the app of the API that owns its path, and fan out the lifespan."""
+
+    def __init__(self, table: PathTable, apps: dict[str, ASGIApp], admin_app: ASGIApp) -> None:
+        self.table = table
+        self.apps = apps
+        self.admin_app = admin_app
+        self.runtime: Runtime | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _fan_out_lifespan([*self.apps.values(), self.admin_app], receive, send)
+            return
+        app = self.route(scope["path"])
+        if app is None:
+            await self.index(scope, send)
+            return
+        await app(scope, receive, send)
+
+    def route(self, path: str) -> ASGIApp | None:
+        if path.startswith("/__admin"):
+            return self.admin_app
+        first = path.strip("/").split("/", 1)[0]
+        if first in self.apps:  # /<name>/openapi.json and /<name>/ui/
+            return self.apps[first]
+        owner = self.table.owner(path)
+        return self.apps[owner] if owner else None
+
+    async def index(self, scope: Scope, send: Send) -> None:
+        """Unknown path outside every API: say what is served, with status 200 at `/` and 404 elsewhere."""
+        body = {
+            "detail": "pipeline-contracts mock server" if scope["path"] == "/" else f"No API serves {scope['path']}.",
+            "apis": {name: {"spec": f"/{name}/openapi.json", "ui": f"/{name}/ui/"} for name in self.apps},
+            "admin": "/__admin/ui/",
+        }
+        data = json.dumps(body).encode()
+        status = 200 if scope["path"] == "/" else 404
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+
+async def _fan_out_lifespan(apps: list[ASGIApp], receive: Receive, send: Send) -> None:
+    """Run each sub-app's lifespan so Connexion builds its stacks (and finds spec errors) at start-up."""
+    queues: list[asyncio.Queue[dict[str, Any]]] = [asyncio.Queue() for _ in apps]
+    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def run(app: ASGIApp, inbox: asyncio.Queue[dict[str, Any]]) -> None:
+        try:
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, replies.put)
+        except Exception as exc:  # a spec or resolver error: fail the start-up, do not hang it
+            await replies.put({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+
+    tasks = [asyncio.create_task(run(app, q)) for app, q in zip(apps, queues, strict=True)]
+    while True:
+        message = await receive()
+        phase = message["type"].rsplit(".", 1)[-1]  # startup | shutdown
+        for q in queues:
+            q.put_nowait(message)
+        answers = [await replies.get() for _ in apps]
+        failed = [a for a in answers if a["type"].endswith(".failed")]
+        await send(failed[0] if failed else {"type": f"lifespan.{phase}.complete"})
+        if phase == "shutdown" or failed:
+            break
+    for task in tasks:
+        task.cancel()
+
+
+# Connexion validates with jsonschema's Draft 4 checker, which skips `uuid` and `date`: a strict
+# real server rejects bad ones (ZenML answers 422 for a non-UUID id), so the mock must too.
+@Draft4Validator.FORMAT_CHECKER.checks("uuid", raises=ValueError)
+def _is_uuid(value: object) -> bool:
+    return not isinstance(value, str) or bool(uuid.UUID(value))
+
+
+@Draft4Validator.FORMAT_CHECKER.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # fromisoformat alone accepts 20200229
+            raise ValueError(value)
+        datetime.date.fromisoformat(value)
+    return True

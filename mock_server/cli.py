@@ -1,0 +1,70 @@
+"""`mock-server` / `python -m mock_server`: parse flags, print the banner, run uvicorn. The only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mock_server.apis import load_api
+from mock_server.app import create_app
+from mock_server.fixtures import FixtureError
+from mock_server.settings import ALL_APIS, Settings
+
+
+def parse(argv: list[str] | None) -> Settings:
+    parser = argparse.ArgumentParser(
+        prog="mock-server", description="Serve stateful fakes of the five pipeline APIs from their OpenAPI specs."
+    )
+    defaults = Settings()
+    parser.add_argument("--host", default=defaults.host, help="interface to listen on (default %(default)s)")
+    parser.add_argument("--port", type=int, default=defaults.port, help="port (default %(default)s)")
+    parser.add_argument(
+        "--api", action="append", choices=ALL_APIS, metavar="NAME", help=f"serve only this API (repeatable): {', '.join(ALL_APIS)}"
+    )
+    parser.add_argument("--fixtures", type=Path, help="YAML file mapping API names to fixture data (replaces defaults)")
+    parser.add_argument("--seed", type=int, help="make ids and timestamps of created objects repeat run to run")
+    parser.add_argument("--latency", type=int, default=0, metavar="MS", help="delay every response by MS milliseconds")
+    parser.add_argument("--any-token", action="store_true", help="accept any non-empty credential")
+    parser.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN", help="allowed CORS origin (repeatable; default: any)"
+    )
+    parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
+    args = parser.parse_args(argv)
+    return Settings(
+        host=args.host,
+        port=args.port,
+        apis=tuple(dict.fromkeys(args.api)) if args.api else ALL_APIS,
+        fixtures=args.fixtures,
+        seed=args.seed,
+        latency_ms=args.latency,
+        any_token=args.any_token,
+        cors_origins=tuple(args.cors_origin) if args.cors_origin else defaults.cors_origins,
+        validate_responses=args.validate_responses,
+    )
+
+
+def banner(settings: Settings) -> str:
+    root = f"http://{settings.host}:{settings.port}"
+    lines = [f"pipeline-contracts mock on {root}  (admin: {root}/__admin/ui/)"]
+    for name in settings.apis:
+        api = load_api(name)
+        lines.append(f"  {name:<18} {root}   ui: {root}/{name}/ui/")
+        lines.append(f"  {'':<18} credentials: {api.credentials_help}")
+    if settings.any_token:
+        lines.append("  --any-token: any non-empty credential is accepted")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
+    settings = parse(argv)
+    try:
+        app = create_app(settings)
+    except FixtureError as exc:
+        print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
+        return 2
+    print(banner(settings), flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0

@@ -1,0 +1,52 @@
+"""The mock's live data: each API's state, the shared id and time sources, and how to reset them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.api import Context, MockApi
+from mock_server.fixtures import validate_fixture
+from mock_server.settings import Settings
+from mock_server.store import Clock, Ids
+
+
+@dataclass
+class Slot:
+    """One API and its current state; handlers read `state` at call time, so reset swaps it."""
+
+    api: MockApi
+    fixture: Mapping[str, Any]
+    state: Any = None
+
+
+class Runtime:
+    """All served APIs. Reset rebuilds everything from fixtures through the same code as start-up."""
+
+    def __init__(self, settings: Settings, slots: dict[str, Slot]) -> None:
+        self.settings = settings
+        self.slots = slots
+        self.ctx = Context(ids=Ids(settings.seed), clock=Clock(seeded=settings.seed is not None))
+        self.reset()
+
+    def reset(self) -> None:
+        self.ctx.ids = Ids(self.settings.seed)
+        self.ctx.clock = Clock(seeded=self.settings.seed is not None)
+        for slot in self.slots.values():
+            slot.state = slot.api.state.from_fixture(slot.fixture, self.ctx)
+
+    def export(self) -> dict[str, Any]:
+        return {name: slot.state.export() for name, slot in self.slots.items()}
+
+    def load(self, data: Mapping[str, Any]) -> list[str]:
+        """Replace the state of the APIs named in `data` (validated first: all or nothing)."""
+        unknown = sorted(set(data) - set(self.slots))
+        if unknown:
+            raise KeyError(f"not served here: {', '.join(unknown)}; served: {', '.join(self.slots)}")
+        for name, value in data.items():
+            validate_fixture(self.slots[name].api, value, "imported state")
+        states = {name: self.slots[name].api.state.from_fixture(value, self.ctx) for name, value in data.items()}
+        for name, state in states.items():
+            self.slots[name].state = state
+        return sorted(states)

@@ -1,0 +1,24 @@
+"""Every default of the mock server lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ALL_APIS = ("esper-stages", "esper-operations", "zenml-pipelines", "instabase-flow", "gocd-stages")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    apis: tuple[str, ...] = ALL_APIS
+    fixtures: Path | None = None
+    """A YAML file mapping API names to fixture data that replaces those APIs' defaults."""
+    seed: int | None = None
+    latency_ms: int = 0
+    any_token: bool = False
+    cors_origins: tuple[str, ...] = ("*",)
+    validate_responses: bool = False
+    """Turn on Connexion's response validation: a response that breaks its spec becomes a 500."""
+    max_body_bytes: int = 1024 * 1024

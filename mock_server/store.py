@@ -1,0 +1,58 @@
+"""Id and time sources shared by all APIs: random by default, repeatable under `--seed`."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+SEEDED_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+class Ids:
+    """UUIDs and counters; with a seed the same sequence comes out run after run."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._random = random.Random(seed) if seed is not None else None
+        self._counters: dict[str, int] = {}
+
+    def uuid(self) -> str:
+        if self._random is None:
+            return str(uuid.uuid4())
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def token(self) -> str:
+        """An opaque secret (access tokens)."""
+        return self.uuid().replace("-", "")
+
+    def counter(self, name: str, start: int = 1) -> int:
+        """Next value of a named integer sequence (GoCD ids, counters)."""
+        value = self._counters.get(name, start)
+        self._counters[name] = value + 1
+        return value
+
+    def bump(self, name: str, at_least: int) -> None:
+        """Make the sequence continue after `at_least` (ids already taken by fixtures)."""
+        self._counters[name] = max(self._counters.get(name, 1), at_least + 1)
+
+
+class Clock:
+    """Wall-clock time plus an offset that the admin API can advance.
+
+    Seeded clocks start at SEEDED_EPOCH and move one second per reading, so timestamps of
+    created objects repeat run to run while still being strictly increasing.
+    """
+
+    def __init__(self, seeded: bool = False) -> None:
+        self._seeded = seeded
+        self._offset = timedelta()
+        self._ticks = 0
+
+    def now(self) -> datetime:
+        if self._seeded:
+            self._ticks += 1
+            return SEEDED_EPOCH + self._offset + timedelta(seconds=self._ticks)
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        self._offset += timedelta(seconds=seconds)
