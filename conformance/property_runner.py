@@ -1,0 +1,103 @@
+"""The Hypothesis half of a run: each API's properties, bound to the target's client.
+
+A failing property becomes a `Finding` named after the rule or function that asserted, with the
+last request it sent as a curl line and Hypothesis's minimal reproduction as the received text.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit
+
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from conformance.apis import Suite
+from conformance.findings import ApiResult, Finding, curl_for
+from conformance.properties import ApiMachine, bind
+from conformance.settings import RunConfig
+from conformance.spec import load, location, operation_label
+from conformance.target import RecordingClient
+
+
+def run_properties(suite: Suite, run: RunConfig, client: RecordingClient, result: ApiResult) -> None:
+    module = suite.properties
+    for fn in module.READ_ONLY:
+        _run_one(suite, module, fn.__name__, lambda fn=fn: fn(client), client, result)
+    if run.read_only:
+        return
+    machine_settings = settings(
+        max_examples=run.machine_examples,
+        stateful_step_count=run.stateful_steps,
+        deadline=None,
+        database=None,
+        derandomize=run.seed is not None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    for machine in module.MACHINES:
+        bound = bind(machine, client)
+        _run_one(
+            suite,
+            module,
+            machine.__name__,
+            lambda b=bound: run_state_machine_as_test(b, settings=machine_settings),
+            client,
+            result,
+        )
+
+
+def _run_one(
+    suite: Suite,
+    module: ModuleType,
+    name: str,
+    test: Callable[[], object],
+    client: RecordingClient,
+    result: ApiResult,
+) -> None:
+    before = client.sent
+    result.properties_run.append(name)
+    try:
+        test()
+    except AssertionError as exc:
+        result.findings.append(_finding(suite, module, name, exc, client))
+    except Exception as exc:  # a crash in a property is a finding too: the server said something unexpected
+        result.findings.append(_finding(suite, module, name, exc, client))
+    finally:
+        result.requests += client.sent - before
+        result.checks += 1
+
+
+def _finding(suite: Suite, module: ModuleType, name: str, exc: BaseException, client: RecordingClient) -> Finding:
+    spec = load(suite.spec_path)
+    request = client.last_request
+    operation = operation_label(spec, request.method, urlsplit(str(request.url)).path) if request else "(none)"
+    notes = "\n".join(getattr(exc, "__notes__", []))
+    message = str(exc) or exc.__class__.__name__
+    return Finding(
+        api=suite.name,
+        check=_check_name(module, name, exc),
+        operation=operation,
+        spec_location=location(suite.spec_path, spec, operation),
+        expected=message.split("\n", 1)[0],
+        received=(message + ("\n" + notes if notes else "")).strip(),
+        curl=curl_for(request) if request else "",
+    )
+
+
+def _check_name(module: ModuleType, default: str, exc: BaseException) -> str:
+    """The innermost rule, invariant or property function of `module` that raised."""
+    here = Path(module.__file__ or "").resolve()
+    names = [
+        frame.name
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if Path(frame.filename).resolve() == here and not frame.name.startswith("_")
+    ]
+    machine_names = {n for m in getattr(module, "MACHINES", []) for n in dir(m)} - set(dir(ApiMachine))
+    for candidate in reversed(names):
+        if candidate in machine_names or candidate == default:
+            return candidate
+    return names[-1] if names else default
