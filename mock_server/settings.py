@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-ALL_APIS = ("esper-stages", "esper-operations", "zenml-pipelines", "instabase-flow", "gocd-stages")
+from mock_server.apis import MODULES
+
+ALL_APIS = tuple(MODULES)
 
 
 @dataclass(frozen=True)
