@@ -62,13 +62,18 @@ def _run_one(
     result.properties_run.append(name)
     try:
         test()
-    except AssertionError as exc:
-        result.findings.append(_finding(suite, module, name, exc, client))
-    except Exception as exc:  # a crash in a property is a finding too: the server said something unexpected
-        result.findings.append(_finding(suite, module, name, exc, client))
+    except Exception as exc:  # an assertion, or a crash on something the server said: both are findings
+        result.findings.append(_finding(suite, module, name, _innermost(exc), client))
     finally:
         result.requests += client.sent - before
         result.checks += 1
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """Hypothesis reports a failure that did not repeat as a FlakyFailure group: use what it wraps."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _finding(suite: Suite, module: ModuleType, name: str, exc: BaseException, client: RecordingClient) -> Finding:
