@@ -1,0 +1,234 @@
+"""Mock of Esper's pipeline Stages API (`specs/esper-stages.yaml`): stages of a pipeline and the target
+lists attached to them, with state.
+
+Truth: the seed page (seeds/000, Redoc `api.esper.io/tag/Stages/`) for paths, bodies and the 200-only
+successes; research/seed-apis.md §1 for the object fields the real service returns (esper-cli
+`feature/pipelines` branch), DRF-style paging and the `{code, message, content}` error body. Pipelines
+and target lists are created by endpoints outside the seed, so they come from the fixtures only
+(or from this module's admin actions). Decisions where the seed is silent are listed in the spec's
+"Seed vs reality" section.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+from mock_server.api import ApiError, Context, MockApi
+from mock_server.apis.esper_common import envelope, page, render_error, verify
+
+EDITABLE = ("name", "description", "timeout_seconds")
+TARGET_LIST_TYPES = ("DEVICES", "GROUPS", "COLLECTIONS")
+DEFAULT_LIMIT = 20  # Esper's global docs: limit defaults to 20, offset to 0
+
+
+def timestamp(ctx: Context) -> str:
+    """DRF's rendering of an aware UTC datetime: microseconds and a `Z`."""
+    return ctx.clock.now().isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class State:
+    """Pipelines, stages and target lists by id (dicts keep creation order, which is list order)."""
+
+    ctx: Context
+    api_keys: list[str]
+    pipelines: dict[str, dict[str, Any]]
+    stages: dict[str, dict[str, Any]]
+    target_lists: dict[str, dict[str, Any]]
+    attachments: dict[str, list[str]]
+    """stage id -> ids of its target lists, in the order they were attached."""
+
+    @classmethod
+    def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self:
+        state = cls(
+            ctx=ctx,
+            api_keys=[str(key) for key in data.get("api_keys", [])],
+            pipelines={p["id"]: {"id": p["id"], "name": p.get("name", "")} for p in data.get("pipelines", [])},
+            stages={s["id"]: {**s} for s in data.get("stages", [])},
+            target_lists={t["id"]: {**t} for t in data.get("target_lists", [])},
+            attachments={stage: list(ids) for stage, ids in (data.get("attachments") or {}).items()},
+        )
+        state.check_references()
+        return state
+
+    def check_references(self) -> None:
+        """Every stage and target list names a known pipeline; every attachment a stage and a target
+        list of the same pipeline, once. Raised as ValueError so the admin import answers 400."""
+        for kind, items in (("stage", self.stages), ("target list", self.target_lists)):
+            for item in items.values():
+                if item["pipeline_id"] not in self.pipelines:
+                    raise ValueError(f"{kind} {item['id']} names unknown pipeline {item['pipeline_id']}")
+        for stage_id, ids in self.attachments.items():
+            if stage_id not in self.stages:
+                raise ValueError(f"attachments name unknown stage {stage_id}")
+            for tl_id in ids:
+                if self.target_lists.get(tl_id, {}).get("pipeline_id") != self.stages[stage_id]["pipeline_id"]:
+                    raise ValueError(f"attachments of stage {stage_id}: {tl_id} is no target list of its pipeline")
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"attachments of stage {stage_id} repeat a target list")
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "api_keys": list(self.api_keys),
+            "pipelines": [dict(p) for p in self.pipelines.values()],
+            "stages": [dict(s) for s in self.stages.values()],
+            "target_lists": [dict(t) for t in self.target_lists.values()],
+            "attachments": {stage: list(ids) for stage, ids in self.attachments.items() if ids},
+        }
+
+
+# Lookups: each raises the 404 a client sees, saying which id was not found where.
+
+
+def find_pipeline(state: State, pipeline_id: str) -> dict[str, Any]:
+    pipeline = state.pipelines.get(pipeline_id)
+    if pipeline is None:
+        raise ApiError(404, f"Pipeline {pipeline_id} not found.", kind="not_found")
+    return pipeline
+
+
+def find_stage(state: State, pipeline_id: str, stage_id: str) -> dict[str, Any]:
+    """A stage is only found under its own pipeline (the path names both)."""
+    find_pipeline(state, pipeline_id)
+    stage = state.stages.get(stage_id)
+    if stage is None or stage["pipeline_id"] != pipeline_id:
+        raise ApiError(404, f"Stage {stage_id} not found in pipeline {pipeline_id}.", kind="not_found")
+    return stage
+
+
+def find_any_stage(state: State, stage_id: str) -> dict[str, Any]:
+    """The /v0/stages/{stage_id}/ routes name no pipeline."""
+    stage = state.stages.get(stage_id)
+    if stage is None:
+        raise ApiError(404, f"Stage {stage_id} not found.", kind="not_found")
+    return stage
+
+
+# Stages
+
+
+async def list_stages(state: State, pipeline_id: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+    find_pipeline(state, pipeline_id)
+    stages = [s for s in state.stages.values() if s["pipeline_id"] == pipeline_id]
+    return envelope(page(stages, limit, offset))
+
+
+async def create_stage(state: State, pipeline_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    find_pipeline(state, pipeline_id)
+    now = timestamp(state.ctx)
+    # Omitted fields take zero values (seed: only `name` is required).
+    stage = {
+        "id": state.ctx.ids.uuid(),
+        "name": body["name"],
+        "description": body.get("description", ""),
+        "pipeline_id": pipeline_id,
+        "timeout_seconds": body.get("timeout_seconds", 0),
+        "created_at": now,
+        "updated_at": now,
+    }
+    state.stages[stage["id"]] = stage
+    return envelope(stage)  # 200, not 201: the seed documents only 200 for create
+
+
+async def get_stage(state: State, pipeline_id: str, stage_id: str) -> dict[str, Any]:
+    return envelope(find_stage(state, pipeline_id, stage_id))
+
+
+async def update_stage(state: State, pipeline_id: str, stage_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    stage = find_stage(state, pipeline_id, stage_id)
+    # Partial update: the seed's PUT body has no required field, so what is not sent is kept.
+    stage.update({key: body[key] for key in EDITABLE if key in body})
+    stage["updated_at"] = timestamp(state.ctx)
+    return envelope(stage)
+
+
+async def delete_stage(state: State, pipeline_id: str, stage_id: str) -> dict[str, Any]:
+    find_stage(state, pipeline_id, stage_id)
+    del state.stages[stage_id]
+    state.attachments.pop(stage_id, None)
+    return envelope({})
+
+
+# Target lists of a stage
+
+
+async def list_stage_target_lists(
+    state: State, stage_id: str, type: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> dict[str, Any]:
+    find_any_stage(state, stage_id)
+    attached = [state.target_lists[tl_id] for tl_id in state.attachments.get(stage_id, [])]
+    # The filter is lower case, the field upper case (seed vs research §1): compare case-insensitively.
+    if type is not None:
+        attached = [t for t in attached if t["target_list_type"] == type.upper()]
+    return envelope(page(attached, limit, offset, {"type": type}))
+
+
+async def attach_target_list(state: State, stage_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    stage = find_any_stage(state, stage_id)
+    tl_id = body["target_list_id"]
+    target_list = state.target_lists.get(tl_id)
+    if target_list is None:
+        raise ApiError(404, f"Target list {tl_id} not found.", kind="not_found")
+    if target_list["pipeline_id"] != stage["pipeline_id"]:
+        raise ApiError(
+            400,
+            f"Target list {tl_id} belongs to pipeline {target_list['pipeline_id']}, not to the stage's pipeline "
+            f"{stage['pipeline_id']}; attach a target list of pipeline {stage['pipeline_id']}.",
+        )
+    attached = state.attachments.setdefault(stage_id, [])
+    if tl_id not in attached:  # attaching twice is harmless: no duplicate, still 200
+        attached.append(tl_id)
+    return envelope(target_list)
+
+
+async def detach_target_list(state: State, stage_id: str, targetlist_id: str) -> dict[str, Any]:
+    find_any_stage(state, stage_id)
+    attached = state.attachments.get(stage_id, [])
+    if targetlist_id not in attached:
+        raise ApiError(404, f"Target list {targetlist_id} is not attached to stage {stage_id}.", kind="not_found")
+    attached.remove(targetlist_id)
+    return envelope({})
+
+
+# Admin actions: the real service creates pipelines and target lists through endpoints the seed
+# does not document (esper-cli `POST /pipelines/`, `POST /pipelines/{id}/targetlists/`).
+
+
+def admin_create_pipeline(state: State, body: Mapping[str, Any]) -> dict[str, Any]:
+    """`POST /__admin/esper-stages/create_pipeline` with `{"name": ...}`."""
+    pipeline = {"id": state.ctx.ids.uuid(), "name": str(body.get("name", ""))}
+    state.pipelines[pipeline["id"]] = pipeline
+    return pipeline
+
+
+def admin_create_target_list(state: State, body: Mapping[str, Any]) -> dict[str, Any]:
+    """`POST /__admin/esper-stages/create_target_list` with `{"pipeline_id", "name", "target_list_type"}`."""
+    kind = str(body.get("target_list_type", "")).upper()
+    if kind not in TARGET_LIST_TYPES:
+        raise ApiError(400, f"target_list_type must be one of {', '.join(TARGET_LIST_TYPES)}.")
+    pipeline = find_pipeline(state, str(body.get("pipeline_id", "")))
+    target_list = {
+        "id": state.ctx.ids.uuid(),
+        "name": str(body.get("name", "")),
+        "pipeline_id": pipeline["id"],
+        "target_list_type": kind,
+        "created_at": timestamp(state.ctx),
+    }
+    state.target_lists[target_list["id"]] = target_list
+    return target_list
+
+
+API = MockApi(
+    name="esper-stages",
+    state=State,
+    handlers=sys.modules[__name__],
+    render_error=render_error,
+    verify=verify,
+    any_token_principal={"sub": "esper-api-key"},
+    credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-stages fixture).",
+    fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
+    admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},
+)
