@@ -19,9 +19,10 @@ from conformance.settings import RunConfig
 from conformance.spec import load, location
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+POSITIVE_STATUSES = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")  # Schemathesis's default
 
 
-def config_for(run: RunConfig, base_url: str, headers: dict[str, str]) -> schemathesis.Config:
+def config_for(run: RunConfig, spec: dict[str, Any], base_url: str, headers: dict[str, str]) -> schemathesis.Config:
     """The Schemathesis configuration of one API's run (read-only: no write method ever leaves)."""
     data: dict[str, Any] = {
         "base-url": base_url,
@@ -34,17 +35,40 @@ def config_for(run: RunConfig, base_url: str, headers: dict[str, str]) -> schema
             **({"coverage": {"unexpected-methods": ["trace"]}} if run.read_only else {}),
         },
         "output": {"sanitization": {"enabled": False}},
+        "operations": conditional_errors(spec),
     }
     if run.seed is not None:
         data["seed"] = run.seed
     return schemathesis.Config.from_dict(data)
 
 
+def conditional_errors(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Let schema-valid requests be refused with the codes an operation lists in `x-conditional-errors`.
+
+    Some rules depend on state or on relations between fields that a schema cannot express (a
+    window that ends before it starts, an update of a finished operation); the spec names the
+    status such a refusal has, and `positive_data_acceptance` accepts exactly those.
+    """
+    entries = []
+    for item in spec["paths"].values():
+        for operation in item.values():
+            codes = operation.get("x-conditional-errors") if isinstance(operation, dict) else None
+            if codes:
+                statuses = [*POSITIVE_STATUSES, *map(str, codes)]
+                entries.append(
+                    {
+                        "include-operation-id": operation["operationId"],
+                        "checks": {"positive_data_acceptance": {"expected-statuses": statuses}},
+                    }
+                )
+    return entries
+
+
 def run_schemathesis(suite: Suite, run: RunConfig, base_url: str, headers: dict[str, str], result: ApiResult) -> None:
     """Run Schemathesis on one API and record findings, request counts and status coverage."""
     spec = load(suite.spec_path)
     documented_statuses(spec, result)
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec), config=config_for(run, base_url, headers))
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec), config=config_for(run, spec, base_url, headers))
     if run.read_only:
         schema = schema.include(method=list(READ_METHODS))
     for event in from_schema(schema).execute():

@@ -1,0 +1,301 @@
+"""Mock of Esper's Operations [alpha] API (`specs/esper-operations.yaml`): a tenant's operations (converge,
+install, reboot ...) that run at once or wait for a window, with their progress over time.
+
+Truth: the seed page (seeds/001, Redoc `develop-api.esper.io/tag/Operations-alpha`) for paths, bodies,
+the 201 create and the bare `{operationId, status}` update answer; research/seed-apis.md §2 for the
+create doc's type enum and schedule arguments and the real response's object shape (help.esper.io
+33139287007121). Decisions where the seed is silent or wrong are listed in the spec's "Seed vs reality".
+
+Progress is computed lazily: every request reads the clock once and first moves each running IMMEDIATE
+operation along its path, one state per `step_seconds` after its latest activity entry. So advancing
+the admin clock completes operations at once, and no background task is needed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
+
+from mock_server.api import ApiError, Context, MockApi, Principal, Reply
+from mock_server.apis import esper_common
+
+# The list filter speaks integer codes, objects carry the names (seed).
+STATE_CODES = {
+    10: "CREATED",
+    20: "RESOLVING",
+    30: "RESOLVED",
+    40: "DISPATCHING",
+    50: "DISPATCHED",
+    60: "PROCESSING",
+    70: "COMPLETED",
+    80: "SUCCESS",
+    90: "FAILURE",
+    100: "SCHEDULED",
+    110: "CANCELLED",
+    120: "TIMEOUT",
+}
+CODE_OF = {name: code for code, name in STATE_CODES.items()}
+# What each schedule type does on its own. WINDOW operations are scheduled at once and then wait:
+# the mock opens no windows (spec, "Schedules").
+IMMEDIATE_PATH = ("CREATED", "RESOLVING", "RESOLVED", "DISPATCHING", "DISPATCHED", "PROCESSING", "COMPLETED", "SUCCESS")
+PATHS = {"IMMEDIATE": IMMEDIATE_PATH, "WINDOW": ("CREATED", "SCHEDULED")}
+TERMINAL = ("SUCCESS", "FAILURE", "CANCELLED", "TIMEOUT")
+NON_TERMINAL = ", ".join(name for name in STATE_CODES.values() if name not in TERMINAL)
+# The update body says FAILED where objects say FAILURE (seed); the other names are the same.
+UPDATE_STATES = {"FAILED": "FAILURE", "CANCELLED": "CANCELLED", "TIMEOUT": "TIMEOUT", "SCHEDULED": "SCHEDULED"}
+STAT_FIELDS = (
+    "resolved_device_count",
+    "dispatched_device_count",
+    "dispatch_failed_count",
+    "failed_device_count",
+    "success_device_count",
+)
+DEFAULT_STEP_SECONDS = 0.5
+# Connexion reports a failed `anyOf` (the spec's "IMMEDIATE, or else a complete window" rule, the only
+# anyOf in the spec) with this phrase and the whole body; say instead what a WINDOW operation needs.
+ANY_OF_FAILED = "is not valid under any of the given schemas"
+WINDOW_HELP = (
+    "schedule_type WINDOW needs schedule_args with start_datetime and end_datetime (ISO 8601 date-times), "
+    "time_type (console or device) and days (a non-empty list of weekdays, 0 = Monday .. 6 = Sunday); "
+    "or send schedule_type IMMEDIATE."
+)
+EXTRA_FRACTION_DIGITS = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 date-time as an aware datetime (Python 3.11 reads at most 6 fraction digits)."""
+    value = datetime.fromisoformat(EXTRA_FRACTION_DIGITS.sub(r"\1", text))
+    if value.tzinfo is None:
+        raise ValueError(f"date-time {text!r} has no time zone")
+    return value
+
+
+def format_time(moment: datetime) -> str:
+    """DRF's rendering of an aware datetime: UTC, microseconds and a `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def device_count(query: Mapping[str, Any]) -> int:
+    """Devices a query names by id (`device_ids`: comma-separated, per the create doc). The mock has no
+    device inventory, so group and filter queries resolve to no devices."""
+    ids = query.get("device_ids")
+    if isinstance(ids, str):
+        return len([part for part in ids.split(",") if part.strip()])
+    return len(ids) if isinstance(ids, list) else 0
+
+
+def count_devices(op: dict[str, Any], state: str) -> None:
+    """Move `operation_stats` along with the state: all resolved devices are dispatched and succeed."""
+    stats = op["operation_stats"]
+    if state == "RESOLVED":
+        stats["resolved_device_count"] = device_count(op["device_query"])
+    elif state == "DISPATCHED":
+        stats["dispatched_device_count"] = stats["resolved_device_count"]
+    elif state == "SUCCESS":
+        stats["success_device_count"] = stats["dispatched_device_count"]
+    elif state == "FAILURE":
+        stats["failed_device_count"] = max(stats["dispatched_device_count"] - stats["success_device_count"], 0)
+
+
+def record(op: dict[str, Any], state: str, moment: datetime) -> None:
+    """Put the operation in `state` as of `moment`, noting it in its activity."""
+    stamp = format_time(moment)
+    op["state"] = state
+    op["updated_at"] = stamp
+    op["operation_activity"].append({"operation_state": state, "created_at": stamp})
+    count_devices(op, state)
+
+
+def stored_schedule_args(args: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The window as the service keeps it. `window_start_time`/`window_end_time` "cannot be injected"
+    (create doc): they are derived from the start and end, whatever the request said."""
+    if args is None:
+        return None
+    stored = {key: args.get(key) for key in ("start_datetime", "end_datetime", "time_type", "days")}
+    stored["window_start_time"] = time_of_day(stored["start_datetime"])
+    stored["window_end_time"] = time_of_day(stored["end_datetime"])
+    return stored
+
+
+def time_of_day(date_time: str | None) -> str | None:
+    return date_time[11:19] if date_time else None  # HH:MM:SS of an RFC 3339 date-time
+
+
+def check_window(body: Mapping[str, Any]) -> None:
+    """The one rule the schema cannot say: a window ends after it starts."""
+    if body["schedule_type"] != "WINDOW":
+        return
+    args = body["schedule_args"]
+    if parse_time(args["end_datetime"]) <= parse_time(args["start_datetime"]):
+        raise ApiError(
+            400,
+            f"schedule_args.end_datetime ({args['end_datetime']}) must be after start_datetime "
+            f"({args['start_datetime']}); send a window that ends after it starts.",
+            kind="invalid_request",
+        )
+
+
+@dataclass
+class State:
+    """One tenant's operations by id."""
+
+    ctx: Context
+    api_keys: list[str]
+    tenant_id: str
+    step_seconds: float
+    """Seconds an IMMEDIATE operation spends in each state before the next."""
+    operations: dict[str, dict[str, Any]]
+
+    @classmethod
+    def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self:
+        operations = {op["id"]: copy.deepcopy(op) for op in data.get("operations", [])}
+        for op in operations.values():
+            if not op["operation_activity"]:
+                raise ValueError(f"operation {op['id']} has no operation_activity; it needs at least its CREATED entry")
+            for entry in op["operation_activity"]:
+                parse_time(entry["created_at"])  # a bad time fails the import, not a later request
+        step = float(data.get("step_seconds", DEFAULT_STEP_SECONDS))
+        if step < 0:
+            raise ValueError(f"step_seconds must be 0 or more, not {step}")
+        return cls(
+            ctx=ctx,
+            api_keys=[str(key) for key in data.get("api_keys", [])],
+            tenant_id=str(data.get("tenant_id", "")),
+            step_seconds=step,
+            operations=operations,
+        )
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "api_keys": list(self.api_keys),
+            "tenant_id": self.tenant_id,
+            "step_seconds": self.step_seconds,
+            "operations": copy.deepcopy(list(self.operations.values())),
+        }
+
+    def now(self) -> datetime:
+        """Read the clock (once per request) and bring every operation up to that moment."""
+        now = self.ctx.clock.now()
+        for op in self.operations.values():
+            self.advance(op, now)
+        return now
+
+    def advance(self, op: dict[str, Any], now: datetime) -> None:
+        path = PATHS[op["schedule_type"]]
+        step = timedelta(seconds=self.step_seconds if op["schedule_type"] == "IMMEDIATE" else 0)
+        while op["state"] in path[:-1]:
+            due = parse_time(op["operation_activity"][-1]["created_at"]) + step
+            if due > now:
+                return
+            record(op, path[path.index(op["state"]) + 1], due)
+
+    def find(self, operation_id: str) -> dict[str, Any]:
+        op = self.operations.get(operation_id)
+        if op is None:
+            raise ApiError(
+                404,
+                f"Operation {operation_id} not found; GET /v0/operations/ lists the tenant's operations.",
+                kind="not_found",
+            )
+        return op
+
+
+SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "created_at": lambda op: parse_time(op["created_at"]),
+    "updated_at": lambda op: parse_time(op["updated_at"]),
+    "state": lambda op: CODE_OF[op["state"]],  # the integer code, as the filter speaks it
+}
+
+
+def render_error(err: ApiError) -> Reply:
+    if err.kind == "invalid_request" and ANY_OF_FAILED in err.message:
+        err = ApiError(err.status, WINDOW_HELP, kind=err.kind, headers=err.headers)
+    return esper_common.render_error(err)
+
+
+# Handlers take the API state as `db`: `state` is the list filter's name (seed).
+
+
+async def list_operations(
+    db: State, limit: int = 20, offset: int = 0, state: int | None = None, ordering: str = "-created_at"
+) -> dict[str, Any]:
+    db.now()
+    items = [op for op in db.operations.values() if state is None or op["state"] == STATE_CODES[state]]
+    field = ordering.lstrip("-")
+    # Ties broken by id in the same direction, so paging a sort is stable (spec, "List").
+    items.sort(key=lambda op: (SORT_KEYS[field](op), op["id"]), reverse=ordering.startswith("-"))
+    return {"content": esper_common.page(items, limit, offset, {"state": state, "ordering": ordering})}
+
+
+async def create_operation(db: State, body: dict[str, Any], principal: Principal) -> Reply:
+    check_window(body)
+    now = db.now()
+    user = principal.get("sub")
+    op: dict[str, Any] = {
+        "id": db.ctx.ids.uuid(),
+        # The real response says operation_type, the doc schema operation: both are sent (spec).
+        "operation_type": body["operation_type"],
+        "operation": body["operation_type"],
+        "state": "CREATED",
+        "schedule_type": body["schedule_type"],
+        "schedule_args": stored_schedule_args(body.get("schedule_args")),
+        "device_query": body["operation_device_query"],
+        "arguments": body.get("arguments", {}),
+        "reason": None,
+        "tenant_id": db.tenant_id,
+        "created_at": format_time(now),
+        "updated_at": format_time(now),
+        "created_by": user,
+        "updated_by": user,
+        "operation_activity": [],
+        "operation_stats": dict.fromkeys(STAT_FIELDS, 0),
+    }
+    record(op, "CREATED", now)
+    db.advance(op, now)
+    db.operations[op["id"]] = op
+    return {"content": op}, 201
+
+
+async def get_operation(db: State, operationId: str) -> dict[str, Any]:
+    db.now()
+    return {"content": db.find(operationId)}
+
+
+async def update_operation(
+    db: State,
+    operationId: str,
+    body: dict[str, Any],
+    principal: Principal,
+) -> dict[str, Any]:
+    now = db.now()
+    op = db.find(operationId)
+    if op["state"] in TERMINAL:
+        raise ApiError(
+            400,
+            f"Operation {operationId} is already in the terminal state {op['state']} and cannot be updated; "
+            f"only operations in a non-terminal state ({NON_TERMINAL}) can.",
+            kind="conflict",
+        )
+    record(op, UPDATE_STATES[body["state"]], now)
+    if "reason" in body:
+        op["reason"] = body["reason"]
+    op["updated_by"] = principal.get("sub")
+    # The seed's answer: no envelope, and `status` says the update went through.
+    return {"operationId": op["id"], "status": "SUCCEEDED"}
+
+
+API = MockApi(
+    name="esper-operations",
+    state=State,
+    handlers=sys.modules[__name__],
+    render_error=render_error,
+    verify=esper_common.verify,
+    any_token_principal={"sub": "esper-api-key"},
+    credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-operations fixture).",
+    fixture_schemas={"operations": "Operation"},
+)
