@@ -147,3 +147,127 @@ def drop_in(path: tuple[Any, ...]) -> Callable[[Body], Body]:
         return body
 
     return edit
+
+
+STAGE = r"/v0/pipelines/[^/]+/stages/[^/]+/"
+PIPELINES = r"/api/v1/pipelines"
+
+
+def _new_id(body: Body) -> Body:
+    body["id"] = "00000000-0000-4000-8000-00000000dead"
+    return body
+
+
+def _to_get(scope: Scope) -> Scope:
+    scope["method"] = "GET"
+    return scope
+
+
+def _plain_404_as_json(scope: Scope, response: Reply) -> Reply:
+    status, headers, body = response
+    if status != 404:
+        return response
+    return 404, {"content-type": "application/json"}, json.dumps({"message": body.decode().strip()}).encode()
+
+
+def _status(new: int) -> Callable[[Scope, Reply], Reply]:
+    return lambda scope, response: (new, response[1], response[2])
+
+
+def _content_type(value: str) -> Callable[[Scope, Reply], Reply]:
+    return lambda scope, response: (response[0], {**response[1], "content-type": value}, response[2])
+
+
+MUTANTS = [
+    Mutant(
+        "required field missing (stage name)",
+        "esper-stages",
+        ("response_schema_conformance", "listed_stages_are_what_get_returns", "create_returns_what_get_returns"),
+        rewrite(method="GET", path=STAGE, reply=edit_json(drop_in(("content", "name")))),
+    ),
+    Mutant(
+        "wrong type (count as a string)",
+        "esper-stages",
+        ("response_schema_conformance", "stage_list_count_matches_pages"),
+        rewrite(method="GET", path=r"/v0/pipelines/[^/]+/stages/", reply=edit_json(set_in(("content", "count"), "3"))),
+    ),
+    Mutant(
+        "delete that does not delete",
+        "esper-stages",
+        ("use_after_free", "deleted_stage_is_gone"),
+        rewrite(method="DELETE", path=STAGE, scope=_to_get, reply=edit_json(set_in(("content",), {}))),
+    ),
+    Mutant(
+        "updates ignored",
+        "esper-stages",
+        ("update_changes_only_the_fields_sent",),
+        rewrite(method="PUT", path=STAGE, scope=_to_get),
+    ),
+    Mutant(
+        "auth not enforced",
+        "esper-operations",
+        ("ignored_auth",),
+        rewrite(scope=with_header("Authorization", "Bearer mock-token")),
+    ),
+    Mutant(
+        "sort order ignored",
+        "esper-operations",
+        ("ordering_is_honoured_both_ways",),
+        rewrite(method="GET", path="/v0/operations/", scope=drop_query("ordering")),
+    ),
+    Mutant(
+        "filter ignored (state)",
+        "esper-operations",
+        ("state_filter_returns_only_that_state", "scheduled_operation_is_listed_under_its_state"),
+        rewrite(method="GET", path="/v0/operations/", scope=drop_query("state")),
+    ),
+    Mutant(
+        "pagination total off by one",
+        "zenml-pipelines",
+        ("total_counts_every_item_across_pages", "total_pages_is_total_over_size_and_page_echoes_request"),
+        rewrite(method="GET", path=PIPELINES, reply=edit_json(lambda body: {**body, "total": body["total"] + 1})),
+    ),
+    Mutant(
+        "created objects not persisted",
+        "zenml-pipelines",
+        ("ensure_resource_availability", "create_is_readable_and_listed"),
+        rewrite(method="POST", path=PIPELINES, reply=edit_json(_new_id, only_status=None)),
+    ),
+    Mutant(
+        "filter ignored (name)",
+        "zenml-pipelines",
+        ("each_filter_operator_selects_exactly_the_matching_items",),
+        rewrite(method="GET", path=PIPELINES, scope=drop_query("name")),
+    ),
+    Mutant(
+        "hydrate ignored",
+        "zenml-pipelines",
+        ("hydrate_decides_whether_metadata_is_filled",),
+        rewrite(method="GET", path=PIPELINES, scope=drop_query("hydrate")),
+    ),
+    Mutant(
+        "undocumented status code",
+        "instabase-flow",
+        ("status_code_conformance",),
+        rewrite(method="GET", path="/api/v1/flow/pipeline", reply=_status(418)),
+    ),
+    Mutant(
+        "wrong content type",
+        "instabase-flow",
+        ("content_type_conformance",),
+        rewrite(path="/api/v1/jobs/pipelines", reply=_content_type("text/html; charset=utf-8")),
+    ),
+    Mutant(
+        "wrong error format (JSON instead of GoCD's plain text)",
+        "gocd-stages",
+        ("content_type_conformance", "response_schema_conformance", "history_of_unknown_pipeline_is_404"),
+        rewrite(reply=_plain_404_as_json),
+    ),
+    Mutant(
+        "history not newest first",
+        "gocd-stages",
+        ("history_is_newest_first",),
+        rewrite(method="GET", path=r"/go/api/stages/.*", reply=edit_json(lambda b: {**b, "stages": b["stages"][::-1]})),
+    ),
+    Mutant("sporadic 500s", "gocd-stages", ("not_a_server_error",), sporadic_500(every=7)),
+]
