@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.apis import Suite
@@ -37,6 +37,10 @@ def run_properties(suite: Suite, run: RunConfig, client: RecordingClient, result
         derandomize=run.seed is not None,
         suppress_health_check=list(HealthCheck),
         print_blob=False,
+        # Shrinking replays whole sequences against the server hundreds of times (minutes on a
+        # live target); sequences are at most `stateful_steps` long, so the first failing one is
+        # already a short reproduction.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
     for machine in module.MACHINES:
         bound = bind(machine, client)
