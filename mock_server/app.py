@@ -30,6 +30,7 @@ from mock_server.auth import accepting_any, security_map
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
 from mock_server.middleware import BodyLimit, Latency
+from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
@@ -71,6 +72,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         name=api.name,
         resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),
         validate_responses=settings.validate_responses,
+        uri_parser_class=RepeatedQueryParser,
     )
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
     handler = make_error_handler(api.render_error, table.allow)

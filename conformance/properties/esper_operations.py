@@ -166,7 +166,6 @@ def unknown_operation_is_404(client: httpx.Client) -> None:
     unknown = str(uuid.uuid4())
     body = expect(client.get(f"{OPERATIONS}{unknown}/"), 404, "GET of an unknown operation")
     assert body.get("code") == 404, f"expected Esper's error body with code 404, got {body!r}"
-    expect(client.put(f"{OPERATIONS}{unknown}/", json={"state": "CANCELLED"}), 404, "PUT of an unknown operation")
 
 
 READ_ONLY: list[Callable[[httpx.Client], None]] = [
@@ -300,6 +299,12 @@ class OperationsMachine(ApiMachine):
         assert op["id"] in [item["id"] for item in listed], (
             f"new SCHEDULED operation {op['id']} missing from GET {OPERATIONS}?state=100&ordering=-created_at"
         )
+
+    @rule()
+    def update_of_unknown_operation_is_404(self) -> None:
+        unknown = str(uuid.uuid4())
+        body = expect(self.client.put(f"{OPERATIONS}{unknown}/", json={"state": "CANCELLED"}), 404, "PUT unknown id")
+        assert body.get("code") == 404, f"expected Esper's error body with code 404, got {body!r}"
 
     def teardown(self) -> None:
         """Leave nothing running or scheduled on the tenant."""
