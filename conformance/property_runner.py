@@ -17,7 +17,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.apis import Suite
 from conformance.findings import ApiResult, Finding, curl_for
-from conformance.properties import ApiMachine, bind
+from conformance.properties import bind
 from conformance.settings import RunConfig
 from conformance.spec import load, location, operation_label
 from conformance.target import RecordingClient
@@ -105,8 +105,13 @@ def _check_name(module: ModuleType, default: str, exc: BaseException) -> str:
         for frame in traceback.extract_tb(exc.__traceback__)
         if Path(frame.filename).resolve() == here and not frame.name.startswith("_")
     ]
-    machine_names = {n for m in getattr(module, "MACHINES", []) for n in dir(m)} - set(dir(ApiMachine))
+    steps = {n for m in getattr(module, "MACHINES", []) for n in dir(m) if _is_step(getattr(m, n, None))}
     for candidate in reversed(names):
-        if candidate in machine_names or candidate == default:
+        if candidate in steps or candidate == default:
             return candidate
     return names[-1] if names else default
+
+
+def _is_step(attribute: object) -> bool:
+    """A rule, invariant or initialize step of a Hypothesis state machine (not a helper method)."""
+    return any(name.startswith("hypothesis_stateful_") for name in getattr(attribute, "__dict__", {}))

@@ -231,7 +231,7 @@ MUTANTS = [
         "created objects not persisted",
         "zenml-pipelines",
         ("ensure_resource_availability", "create_is_readable_and_listed"),
-        rewrite(method="POST", path=PIPELINES, reply=edit_json(_new_id, only_status=None)),
+        rewrite(method="POST", path=PIPELINES, reply=edit_json(_new_id)),
     ),
     Mutant(
         "filter ignored (name)",
