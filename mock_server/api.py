@@ -37,9 +37,7 @@ ErrorKind = Literal[
 class ApiError(Exception):
     """Raised where a problem is found; rendered once, in the API's own format, by `render_error`."""
 
-    def __init__(
-        self, status: int, message: str, *, kind: ErrorKind = "error", headers: Headers | None = None
-    ) -> None:
+    def __init__(self, status: int, message: str, *, kind: ErrorKind = "error", headers: Headers | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

@@ -20,7 +20,11 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument("--host", default=defaults.host, help="interface to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (default %(default)s)")
     parser.add_argument(
-        "--api", action="append", choices=ALL_APIS, metavar="NAME", help=f"serve only this API (repeatable): {', '.join(ALL_APIS)}"
+        "--api",
+        action="append",
+        choices=ALL_APIS,
+        metavar="NAME",
+        help=f"serve only this API (repeatable): {', '.join(ALL_APIS)}",
     )
     parser.add_argument("--fixtures", type=Path, help="YAML file mapping API names to fixture data (replaces defaults)")
     parser.add_argument("--seed", type=int, help="make ids and timestamps of created objects repeat run to run")

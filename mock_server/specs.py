@@ -53,7 +53,9 @@ class PathTable:
 
     def __init__(self, apis: list[str]) -> None:
         self.templates = [
-            PathTemplate.build(api, template, item) for api in apis for template, item in load_spec(api)["paths"].items()
+            PathTemplate.build(api, template, item)
+            for api in apis
+            for template, item in load_spec(api)["paths"].items()
         ]
 
     def match(self, path: str) -> PathTemplate | None:
