@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 import pytest
 from starlette.types import ASGIApp
 
+from conformance.apis import SUITES
 from conformance.target import serve
 from mock_server import Settings, create_app
 
@@ -23,6 +24,16 @@ def served() -> Callable[..., AbstractContextManager[str]]:
         return serve(wrap(app) if wrap else app)
 
     return start
+
+
+def mock_auth_flags(api: str) -> list[str]:
+    """The `conformance run` credential flags of the mock's default fixtures for `api`."""
+    auth = SUITES[api].mock_auth
+    if auth.token:
+        return ["--token", auth.token]
+    if auth.basic:
+        return ["--basic", ":".join(auth.basic)]
+    return ["--login", ":".join(auth.login or ("", ""))]
 
 
 MUTATION_OUTCOMES: dict[str, bool] = {}

@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from conformance.apis import SUITES
 from conformance.cli import main
+from tests.conformance.conftest import mock_auth_flags
 
 QUICK = ["--max-examples", "5", "--seed", "1"]
+
+
+def run_instabase(base_url: str, *extra: str, token: str = "mock-token") -> int:
+    """A quick run against the Instabase mock (the fastest API to check)."""
+    return main(["run", "--api", "instabase-flow", "--base-url", base_url, "--token", token, *QUICK, *extra])
 
 
 def test_unknown_api_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,20 +48,7 @@ def test_failed_login_is_exit_2(served, capsys: pytest.CaptureFixture[str]) -> N
 def test_conforming_server_exits_0_and_writes_junit(served, tmp_path: Path, capsys) -> None:
     report = tmp_path / "junit.xml"
     with served("instabase-flow") as base_url:
-        code = main(
-            [
-                "run",
-                "--api",
-                "instabase-flow",
-                "--base-url",
-                base_url,
-                "--token",
-                "mock-token",
-                *QUICK,
-                "--junit-xml",
-                str(report),
-            ]
-        )
+        code = run_instabase(base_url, "--junit-xml", str(report))
     out = capsys.readouterr().out
     assert code == 0, out
     assert "the server conforms" in out
@@ -66,7 +60,7 @@ def test_conforming_server_exits_0_and_writes_junit(served, tmp_path: Path, caps
 
 def test_wrong_credentials_are_findings_not_crashes(served, capsys) -> None:
     with served("instabase-flow") as base_url:
-        code = main(["run", "--api", "instabase-flow", "--base-url", base_url, "--token", "wrong", *QUICK])
+        code = run_instabase(base_url, token="wrong")
     assert code == 1
     assert "FAILURES" in capsys.readouterr().out
 
@@ -75,20 +69,7 @@ def test_expired_known_deviation_fails_the_run(served, tmp_path: Path, capsys) -
     allow = tmp_path / "known.yaml"
     allow.write_text("- {check: not_a_server_error, reason: flaky proxy, expires: 2020-01-01}\n")
     with served("instabase-flow") as base_url:
-        code = main(
-            [
-                "run",
-                "--api",
-                "instabase-flow",
-                "--base-url",
-                base_url,
-                "--token",
-                "mock-token",
-                *QUICK,
-                "--allow",
-                str(allow),
-            ]
-        )
+        code = run_instabase(base_url, "--allow", str(allow))
     out = capsys.readouterr().out
     assert code == 1
     assert "ERROR: known deviation expired on 2020-01-01: not_a_server_error (until 2020-01-01: flaky proxy)" in out
@@ -114,28 +95,16 @@ class MethodRecorder:
         await self.app(scope, receive, send)
 
 
-@pytest.mark.parametrize(
-    "api", ["esper-stages", "esper-operations", "zenml-pipelines", "instabase-flow", "gocd-stages"]
-)
+@pytest.mark.parametrize("api", list(SUITES))
 def test_read_only_sends_no_write_method(api: str, served, capsys) -> None:
-    from conformance.apis import SUITES
-
     recorders: list[MethodRecorder] = []
 
     def wrap(app: ASGIApp) -> ASGIApp:
         recorders.append(MethodRecorder(app))
         return recorders[0]
 
-    auth = SUITES[api].mock_auth
-    flags = (
-        ["--token", auth.token]
-        if auth.token
-        else ["--basic", ":".join(auth.basic)]
-        if auth.basic
-        else ["--login", ":".join(auth.login)]
-    )
     with served(api, wrap=wrap) as base_url:
-        code = main(["run", "--api", api, "--base-url", base_url, *flags, "--read-only", *QUICK])
+        code = main(["run", "--api", api, "--base-url", base_url, *mock_auth_flags(api), "--read-only", *QUICK])
     assert code == 0, capsys.readouterr().out
     writes = {(method, path) for method, path in recorders[0].sent if method in {"POST", "PUT", "DELETE", "PATCH"}}
     # the ZenML login (which creates nothing) is the one write a read-only run may send

@@ -7,18 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.apis import SUITES
 from conformance.cli import main
+from tests.conformance.conftest import mock_auth_flags
 from tests.conformance.mutants import MUTANTS, Mutant
-
-
-def _auth_flags(api: str) -> list[str]:
-    auth = SUITES[api].mock_auth
-    if auth.token:
-        return ["--token", auth.token]
-    if auth.basic:
-        return ["--basic", ":".join(auth.basic)]
-    return ["--login", ":".join(auth.login or ("", ""))]
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[f"{m.api}: {m.name}" for m in MUTANTS])
@@ -26,7 +17,7 @@ def test_suite_catches_the_fault(mutant: Mutant, served, record_mutation, capsys
     # Given the mock of one API with exactly one broken promise
     with served(mutant.api, wrap=mutant.wrap) as base_url:
         # When the suite checks it
-        code = main(["run", "--api", mutant.api, "--base-url", base_url, *_auth_flags(mutant.api), "--seed", "3"])
+        code = main(["run", "--api", mutant.api, "--base-url", base_url, *mock_auth_flags(mutant.api), "--seed", "3"])
     out = capsys.readouterr().out
     failures = out.split("\nFAILURES\n", 1)[-1] if "\nFAILURES\n" in out else ""
     named = [check for check in mutant.catches if f"] {check}  " in failures]
