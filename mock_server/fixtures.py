@@ -64,7 +64,10 @@ def validate_fixture(api: MockApi, data: Mapping[str, Any], source: str) -> None
     for key, schema_name in api.fixture_schemas.items():
         schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
         validator = OAS30Validator(schema, format_checker=oas30_format_checker)
-        for index, item in enumerate(data.get(key, [])):
+        items = data.get(key, [])
+        if not isinstance(items, list):
+            raise FixtureError(f"{source}: {api.name}.{key}: expected a list of {schema_name}, got {items!r}")
+        for index, item in enumerate(items):
             error = next(iter(sorted(validator.iter_errors(item), key=lambda e: list(e.path))), None)
             if error is not None:
                 field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.api import Context, MockApi
-from mock_server.fixtures import validate_fixture
+from mock_server.fixtures import FixtureError, validate_fixture
 from mock_server.settings import Settings
 from mock_server.store import Clock, Ids
 
@@ -18,6 +18,8 @@ class Slot:
 
     api: MockApi
     fixture: Mapping[str, Any]
+    source: str
+    """Where the fixture came from, for error messages."""
     state: Any = None
 
 
@@ -34,7 +36,7 @@ class Runtime:
         self.ctx.ids = Ids(self.settings.seed)
         self.ctx.clock = Clock(seeded=self.settings.seed is not None)
         for slot in self.slots.values():
-            slot.state = slot.api.state.from_fixture(slot.fixture, self.ctx)
+            slot.state = build_state(slot.api, slot.fixture, self.ctx, slot.source)
 
     def export(self) -> dict[str, Any]:
         return {name: slot.state.export() for name, slot in self.slots.items()}
@@ -46,7 +48,18 @@ class Runtime:
             raise KeyError(f"not served here: {', '.join(unknown)}; served: {', '.join(self.slots)}")
         for name, value in data.items():
             validate_fixture(self.slots[name].api, value, "imported state")
-        states = {name: self.slots[name].api.state.from_fixture(value, self.ctx) for name, value in data.items()}
+        states = {
+            name: build_state(self.slots[name].api, value, self.ctx, "imported state") for name, value in data.items()
+        }
         for name, state in states.items():
             self.slots[name].state = state
         return sorted(states)
+
+
+def build_state(api: MockApi, data: Mapping[str, Any], ctx: Context, source: str) -> Any:
+    """The API's state from fixture data; data the schema check let through but the API refuses
+    (a dangling reference, a wrong shape) is reported naming the source, never as a traceback."""
+    try:
+        return api.state.from_fixture(data, ctx)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise FixtureError(f"{source}: {api.name}: {type(exc).__name__}: {exc}") from exc
