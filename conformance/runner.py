@@ -1,4 +1,4 @@
-"""`run(config) -> RunResult`: per API, the target, then Schemathesis, then the properties, then the
+"""`run(config) -> RunResult`: per API, the target, then the properties, then Schemathesis, then the
 known deviations. No printing: the CLI renders the result (Schemathesis's engine/CLI split).
 """
 
@@ -28,9 +28,11 @@ def run(config: RunConfig) -> RunResult:
             headers = auth_headers(base_url, auth)
             result = ApiResult(api=name)
             started = time.perf_counter()
-            run_schemathesis(suite, config, base_url, headers, result)
+            # Properties first: they read the data as the server holds it, before fuzzing and the
+            # stateful phase have created, changed and deleted objects at random.
             with client_for(base_url, headers) as client:
                 run_properties(suite, config, client, result)
+            run_schemathesis(suite, config, base_url, headers, result)
             result.seconds = time.perf_counter() - started
             results.append(result)
     errors: list[str] = []
