@@ -18,10 +18,10 @@ CONFORMANCE_FLAGS = --api $(API) \
 	$(if $(LOGIN),--login $(LOGIN))
 
 .DEFAULT_GOAL := help
-.PHONY: help validate test mock conformance lint clean
+.PHONY: help validate test mock conformance conformance-zenml-live test-live lint clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-23s %s\n", $$1, $$2}'
 	@echo "  make conformance API=NAME BASE_URL=URL [TOKEN=... | BASIC=user:pass | LOGIN=user:pass]"
 
 # The virtualenv is (re)built whenever pyproject.toml changes, so a fresh clone needs nothing else.
@@ -43,10 +43,16 @@ mock: $(STAMP) ## run the fake backend on 127.0.0.1:8000 (ARGS="--api gocd-stage
 conformance: $(STAMP) ## check a server against its contract (default: the in-process mock)
 	$(BIN)/python -m conformance run $(CONFORMANCE_FLAGS) $(ARGS)
 
+conformance-zenml-live: $(STAMP) ## check a real ZenML 0.98.0 server (own venv .venv-zenml, throwaway store)
+	$(BIN)/python -m live.zenml_server conformance $(ARGS)
+
+test-live: $(STAMP) ## ZenML's own client against the mock and a real server; the live check can fail
+	LIVE=1 $(BIN)/python -m pytest tests/live
+
 lint: $(STAMP) ## ruff, check and format
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-clean: ## remove the virtualenv, caches and reports
+clean: ## remove the virtualenv, caches and reports (not .venv-zenml: it takes a minute to rebuild)
 	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
