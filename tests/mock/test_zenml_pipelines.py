@@ -566,6 +566,19 @@ def test_a_tag_name_over_255_characters_is_422_with_detail(
     assert body["detail"][0] == "ValueError" and "1 validation error for TagRequest" in body["detail"][1]
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "field"), [("POST", PIPELINES, "tags"), ("PUT", f"{PIPELINES}/{ALPHA}", "add_tags")]
+)
+def test_a_tag_name_with_a_tab_is_400_forbidden_characters(
+    client: TestClient, method: str, url: str, field: str
+) -> None:
+    body = call(client, method, url, 400, json={"name": "delta_pipeline", "project": PROJECT, field: ["x\ty"]})
+    assert body == {
+        "detail": ["ValueError", "The name `x\ty` of the `Tag` contains the following forbidden characters: `\t`."]
+    }
+    assert names(client) == BY_CREATION
+
+
 def test_removing_an_empty_tag_name_is_fine(client: TestClient) -> None:
     assert tag_names(call(client, "PUT", f"{PIPELINES}/{ALPHA}", json={"remove_tags": [""]})) == [
         "alpha_pipeline-tag",

@@ -80,6 +80,8 @@ def _filter_model_params(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
 FILTER_MODEL_PARAMS = _filter_model_params(load_spec("zenml-pipelines"))
 MISMATCH = re.compile(r"(?P<value>'.*'|\".*\") does not match (?P<pattern>'.*'|\".*\")", re.S)
 TAG_NAME = re.compile(r".* (?P<rule>should be non-empty|is too long) - '(?:tags|add_tags)\.\d+'", re.S)
+FORBIDDEN_TAG = re.compile(r"(?P<value>'.*'|\".*\") does not match .* - '(?:tags|add_tags)\.\d+'", re.S)
+BANNED = "\t\n\r\v\f"  # ZenML's BANNED_NAME_CHARACTERS (found against a live 0.98 server)
 
 
 def _as_filter_model_error(message: str) -> ServerError | None:
@@ -98,7 +100,14 @@ def _as_filter_model_error(message: str) -> ServerError | None:
 
 
 def _tag_name_error(message: str) -> ServerError | None:
-    """An empty or over-long tag name in `tags`/`add_tags`, as the server's TagRequest refuses it."""
+    """An empty, over-long or banned-character tag name in `tags`/`add_tags`, as the server refuses it."""
+    forbidden = FORBIDDEN_TAG.fullmatch(message)
+    if forbidden is not None:
+        name = ast.literal_eval(forbidden["value"])
+        chars = ", ".join(f"`{c}`" for c in BANNED if c in name)
+        return ServerError(
+            400, "ValueError", f"The name `{name}` of the `Tag` contains the following forbidden characters: {chars}."
+        )
     match = TAG_NAME.fullmatch(message)
     if match is None:
         return None
