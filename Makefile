@@ -18,7 +18,7 @@ CONFORMANCE_FLAGS = --api $(API) \
 	$(if $(LOGIN),--login $(LOGIN))
 
 .DEFAULT_GOAL := help
-.PHONY: help validate test mock conformance conformance-zenml-live test-live lint clean
+.PHONY: help validate test mock conformance conformance-zenml-live test-live bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-23s %s\n", $$1, $$2}'
@@ -49,10 +49,13 @@ conformance-zenml-live: $(STAMP) ## check a real ZenML 0.98.0 server (own venv .
 test-live: $(STAMP) ## ZenML's own client against the mock and a real server; the live check can fail
 	LIVE=1 $(BIN)/python -m pytest tests/live
 
+bench: $(STAMP) ## mock vs Prism vs bare Starlette, start-up, scale (installs Prism with npm; ARGS="--quick")
+	$(BIN)/python -m bench $(ARGS)
+
 lint: $(STAMP) ## ruff, check and format
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean: ## remove the virtualenv, caches and reports (not .venv-zenml: it takes a minute to rebuild)
-	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info
+	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info bench/.node bench/results*.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
