@@ -6,18 +6,16 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mock_server.api import ApiError, Reply
 from mock_server.fixtures import FixtureError
 from mock_server.runtime import Runtime
+from mock_server.specs import load_yaml
 
 SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
 
 def load_admin_spec() -> dict[str, Any]:
-    with SPEC.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return load_yaml(SPEC)
 
 
 def render_error(err: ApiError) -> Reply:

@@ -35,6 +35,7 @@ from mock_server.resolver import StateResolver
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
 from mock_server.specs import PathTable, load_spec
+from mock_server.validation import CompiledParameterValidator
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -73,6 +74,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),
         validate_responses=settings.validate_responses,
         uri_parser_class=RepeatedQueryParser,
+        validator_map={"parameter": CompiledParameterValidator},
     )
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
     handler = make_error_handler(api.render_error, table.allow)

@@ -14,7 +14,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from mock_server.api import MockApi
-from mock_server.specs import load_spec
+from mock_server.specs import load_spec, load_yaml
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
@@ -29,8 +29,7 @@ def default_fixture_file(api: MockApi) -> Path:
 
 def read_yaml(path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        return load_yaml(path)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
