@@ -12,9 +12,10 @@ and target lists are created by endpoints outside the seed, so they come from th
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Self
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Self, overload
 
 from mock_server.api import ApiError, Context, MockApi
 from mock_server.apis.esper_common import envelope, page, render_error, verify
@@ -40,6 +41,9 @@ class State:
     target_lists: dict[str, dict[str, Any]]
     attachments: dict[str, list[str]]
     """stage id -> ids of its target lists, in the order they were attached."""
+    stages_by_pipeline: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Index: pipeline id -> its stages by id, in creation order (the list order). Kept by `add_stage` and
+    `remove_stage`, rebuilt by `from_fixture`; a stage never changes pipeline."""
 
     @classmethod
     def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self:
@@ -52,7 +56,18 @@ class State:
             attachments={stage: list(ids) for stage, ids in (data.get("attachments") or {}).items()},
         )
         state.check_references()
+        for stage in state.stages.values():
+            state.stages_by_pipeline.setdefault(stage["pipeline_id"], {})[stage["id"]] = stage
         return state
+
+    def add_stage(self, stage: dict[str, Any]) -> None:
+        self.stages[stage["id"]] = stage
+        self.stages_by_pipeline.setdefault(stage["pipeline_id"], {})[stage["id"]] = stage
+
+    def remove_stage(self, stage_id: str) -> None:
+        stage = self.stages.pop(stage_id)
+        del self.stages_by_pipeline[stage["pipeline_id"]][stage_id]
+        self.attachments.pop(stage_id, None)
 
     def check_references(self) -> None:
         """Every stage and target list names a known pipeline; every attachment a stage and a target
@@ -78,6 +93,30 @@ class State:
             "target_lists": [dict(t) for t in self.target_lists.values()],
             "attachments": {stage: list(ids) for stage, ids in self.attachments.items() if ids},
         }
+
+
+class ValuesView(Sequence[dict[str, Any]]):
+    """A dict's values as a sequence `page` can slice without copying them all: a slice from the start
+    costs its end, not the whole dict (a page at a deep offset still walks up to it)."""
+
+    def __init__(self, items: dict[str, dict[str, Any]]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._items.values())
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice) and index.step is None:
+            start, stop, _ = index.indices(len(self._items))
+            return list(islice(self._items.values(), start, max(start, stop)))
+        return list(self._items.values())[index]
 
 
 # Lookups: each raises the 404 a client sees, saying which id was not found where.
@@ -112,8 +151,7 @@ def find_any_stage(state: State, stage_id: str) -> dict[str, Any]:
 
 async def list_stages(state: State, pipeline_id: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
     find_pipeline(state, pipeline_id)
-    stages = [s for s in state.stages.values() if s["pipeline_id"] == pipeline_id]
-    return envelope(page(stages, limit, offset))
+    return envelope(page(ValuesView(state.stages_by_pipeline.get(pipeline_id, {})), limit, offset))
 
 
 async def create_stage(state: State, pipeline_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +167,7 @@ async def create_stage(state: State, pipeline_id: str, body: dict[str, Any]) -> 
         "created_at": now,
         "updated_at": now,
     }
-    state.stages[stage["id"]] = stage
+    state.add_stage(stage)
     return envelope(stage)  # 200, not 201: the seed documents only 200 for create
 
 
@@ -147,8 +185,7 @@ async def update_stage(state: State, pipeline_id: str, stage_id: str, body: dict
 
 async def delete_stage(state: State, pipeline_id: str, stage_id: str) -> dict[str, Any]:
     find_stage(state, pipeline_id, stage_id)
-    del state.stages[stage_id]
-    state.attachments.pop(stage_id, None)
+    state.remove_stage(stage_id)
     return envelope({})
 
 

@@ -275,6 +275,13 @@ async def list_pipelines(
     chosen = select("PipelineFilter", fields, filters, logical_operator)
     latest = {"latest_run_status": latest_run_status, "latest_run_user": latest_run_user}
     always = select("PipelineFilter", fields, {k: [v] for k, v in latest.items() if v is not None}, "and")
+    unfiltered = scope_user is None and not any(filters.values()) and all(v is None for v in latest.values())
+    if unfiltered and _is_default_order(sort_by):
+        # The default list (ascending by created, no filter): a slice of the project's kept order.
+        scope = _project_scope(state, principal, project_name_or_id or project)
+        in_project = state.by_project.get(scope["id"], [])
+        return paginate(in_project, page, size, lambda p: render.pipeline(state, p, hydrate))
+    # Filtered or otherwise sorted lists scan (and sort) every pipeline: fine for a mock, and exact.
     ordered = order("PipelineFilter", list(state.pipelines.values()), sort_by, _pipeline_keys(state))
     scope = _project_scope(state, principal, project_name_or_id or project)
     creator = canonical_uuid(scope_user) if scope_user else None
@@ -284,6 +291,12 @@ async def list_pipelines(
         return in_scope and always(p) and chosen(p)
 
     return paginate([p for p in ordered if wanted(p)], page, size, lambda p: render.pipeline(state, p, hydrate))
+
+
+def _is_default_order(sort_by: str) -> bool:
+    """`created` ascending, spelled as `query.order` reads it (any prefix but `desc:` means ascending)."""
+    prefix, sep, column = sort_by.partition(":")
+    return column == "created" and prefix != "desc" if sep else sort_by == "created"
 
 
 def _ensure_tag(state: State, name: str, user_id: str, now: str) -> None:
@@ -329,7 +342,7 @@ async def create_pipeline(
 ) -> Record:
     project = state.project(project_name_or_id or body["project"])
     tags = _tag_names(state, body.get("tags") or [])
-    if any(p["project_id"] == project["id"] and p["name"] == body["name"] for p in state.pipelines.values()):
+    if state.pipeline_named(project["id"], body["name"]) is not None:
         raise ServerError(
             409,
             "EntityExistsError",
@@ -351,7 +364,7 @@ async def create_pipeline(
         "latest_run": None,
     }
     _attach(state, pipeline, tags, user_id, now)
-    state.pipelines[pipeline["id"]] = pipeline
+    state.add_pipeline(pipeline)
     return render.pipeline(state, pipeline, hydrate=True)
 
 
@@ -360,7 +373,7 @@ async def get_pipeline(state: State, pipeline_id: str, hydrate: bool = True) -> 
 
 
 async def update_pipeline(state: State, pipeline_id: str, body: Mapping[str, Any], principal: Principal) -> Record:
-    pipeline = state.pipeline(pipeline_id)
+    pipeline = state.writable(state.pipeline(pipeline_id)["id"])
     added = _tag_names(state, body.get("add_tags") or [])
     user_id = state.caller(principal)["id"]
     now = state.now()
@@ -374,7 +387,7 @@ async def update_pipeline(state: State, pipeline_id: str, body: Mapping[str, Any
 
 
 async def delete_pipeline(state: State, pipeline_id: str) -> None:
-    del state.pipelines[state.pipeline(pipeline_id)["id"]]
+    state.remove_pipeline(state.pipeline(pipeline_id)["id"])
     return None  # sent as JSON `null` with 200, as the server does
 
 
@@ -392,5 +405,6 @@ def admin_record_run(state: State, body: Mapping[str, Any]) -> Record:
     if user is None:
         raise ApiError(400, f"user {body.get('user')!r} is not a user name or id of this mock.")
     run = {"id": state.ctx.ids.uuid(), "status": status, "user_id": user["id"], "created": state.now()}
+    pipeline = state.writable(pipeline["id"])
     pipeline["latest_run"] = run
     return render.pipeline(state, pipeline, hydrate=True)

@@ -6,22 +6,22 @@ hydrated; users and tags nested in another object's `resources` are never hydrat
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from mock_server.apis.zenml_pipelines.state import Record, State
 
 
 def nested(model: Record | None) -> Record | None:
-    """A user or tag inside another object: metadata and resources are null."""
+    """A user or tag inside another object: metadata and resources are null. Shallow copies here and in
+    `dehydrated`: a response is serialised at once and never changed, and stored models are only replaced."""
     if model is None:
         return None
-    return {**copy.deepcopy(model), "metadata": None, "resources": None}
+    return {**model, "metadata": None, "resources": None}
 
 
 def dehydrated(model: Record, hydrate: bool, **resources: Any) -> Record:
     """A copy of a stored (hydrated) model, with `metadata` dropped unless `hydrate`."""
-    out = copy.deepcopy(model)
+    out = dict(model)
     if not hydrate:
         out["metadata"] = None
     if resources:

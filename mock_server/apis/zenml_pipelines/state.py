@@ -7,6 +7,7 @@ pipelines. `export()` gives back exactly the fixture shape `from_fixture` reads.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import uuid
 from collections.abc import Mapping
@@ -26,6 +27,24 @@ def canonical_uuid(value: str) -> str | None:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def _stored_pipeline(p: Mapping[str, Any]) -> Record:
+    """A fixture's pipeline as stored: the fixture's own dict when it is complete (copied on the first write,
+    see `State.writable`), else a new one with the defaults."""
+    if "latest_run" in p and "tags" in p and isinstance(p, dict):
+        return p
+    return _with_defaults(p)
+
+
+def _with_defaults(p: Mapping[str, Any]) -> Record:
+    """A fixture's pipeline with `latest_run` and `tags` filled in (and first, as exports always showed them)."""
+    return {"latest_run": None, "tags": [], **p}
+
+
+def created_order(pipeline: Record) -> tuple[Any, str]:
+    """The key of the default list order (`sort_by=created`): created, then id, as `query.order` sorts."""
+    return (pipeline["created"], pipeline["id"])
 
 
 def not_found(kind: str, by: str, value: str) -> ServerError:
@@ -51,10 +70,23 @@ class State:
     """id -> {id, name, description, user_id, project_id, created, updated, tags: [names], latest_run}."""
     clock_offset: timedelta = field(default_factory=timedelta)
     """Added to the shared clock so that nothing new is older than the data (a seeded clock starts in 2025)."""
+    by_project: dict[str, list[Record]] = field(default_factory=dict)
+    """Index: project id -> its pipelines sorted by (created, id), the default list order (a slice of it).
+    Kept by `add_pipeline`/`remove_pipeline` and rebuilt by `from_fixture`; `created`, `id` and `project_id`
+    never change after a pipeline is made."""
+    by_name: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Index: (project id, name) -> pipeline id, for create's uniqueness check (names never change)."""
+    owned: set[str] = field(default_factory=set)
+    """Ids of the pipelines whose record (and `tags` list) this state may change in place; the others may be
+    the fixture's own objects, shared with the next reset, and are copied by `writable` first."""
 
     @classmethod
     def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self:
-        items = copy.deepcopy(dict(data))
+        # No deep copy of the fixture (it costs time and, at 100,000 pipelines, memory): stored users,
+        # projects, stacks, tags and runs are only ever replaced, never changed in place, and a pipeline
+        # record is copied on its first write (`writable`). The fixture itself is never changed, so a reset
+        # from it stays clean.
+        items = dict(data)
         state = cls(
             ctx=ctx,
             server=items.get("server") or {},
@@ -65,10 +97,11 @@ class State:
             projects={p["id"]: p for p in items.get("projects", [])},
             stacks={s["id"]: s for s in items.get("stacks", [])},
             tags={t["name"]: t for t in items.get("tags", [])},
-            pipelines={p["id"]: {"latest_run": None, "tags": [], **p} for p in items.get("pipelines", [])},
+            pipelines={p["id"]: _stored_pipeline(p) for p in items.get("pipelines", [])},
         )
         state.check_references()
         state.clock_offset = max(timedelta(), state.latest_timestamp() - ctx.clock.now().replace(tzinfo=None))
+        state.reindex()
         return state
 
     def latest_timestamp(self) -> datetime:
@@ -103,6 +136,55 @@ class State:
                 raise ValueError(f"{where}: name {p['name']!r} is used twice in project {p['project_id']}")
             seen.add(key)
 
+    def reindex(self) -> None:
+        """Build `by_project` and `by_name` from `pipelines` (after `check_references`: names are unique)."""
+        self.by_project = {}
+        self.by_name = {}
+        for p in self.pipelines.values():
+            self.by_project.setdefault(p["project_id"], []).append(p)
+            self.by_name[(p["project_id"], p["name"])] = p["id"]
+        for ordered in self.by_project.values():
+            ordered.sort(key=created_order)
+
+    def add_pipeline(self, pipeline: Record) -> None:
+        """Store a new pipeline and index it (a new one is usually last: the clock only moves forward)."""
+        self.pipelines[pipeline["id"]] = pipeline
+        self.owned.add(pipeline["id"])
+        bisect.insort(self.by_project.setdefault(pipeline["project_id"], []), pipeline, key=created_order)
+        self.by_name[(pipeline["project_id"], pipeline["name"])] = pipeline["id"]
+
+    def remove_pipeline(self, pipeline_id: str) -> None:
+        pipeline = self.pipelines.pop(pipeline_id)
+        ordered = self.by_project[pipeline["project_id"]]
+        del ordered[self._position(ordered, pipeline)]
+        del self.by_name[(pipeline["project_id"], pipeline["name"])]
+        self.owned.discard(pipeline_id)
+
+    def writable(self, pipeline_id: str) -> Record:
+        """The stored pipeline, made this state's own first (a copy, also in the index) if it may be shared."""
+        pipeline = self.pipelines[pipeline_id]
+        if pipeline_id in self.owned:
+            return pipeline
+        copied = _with_defaults(pipeline)
+        if isinstance(copied["tags"], list):
+            copied["tags"] = list(copied["tags"])
+        ordered = self.by_project[pipeline["project_id"]]
+        ordered[self._position(ordered, pipeline)] = copied
+        self.pipelines[pipeline_id] = copied
+        self.owned.add(pipeline_id)
+        return copied
+
+    @staticmethod
+    def _position(ordered: list[Record], pipeline: Record) -> int:
+        at = bisect.bisect_left(ordered, created_order(pipeline), key=created_order)
+        if ordered[at] is not pipeline:  # pragma: no cover - the index is kept on every write
+            raise RuntimeError(f"pipeline index out of step at {pipeline['id']}")
+        return at
+
+    def pipeline_named(self, project_id: str, name: str) -> Record | None:
+        pipeline_id = self.by_name.get((project_id, name))
+        return None if pipeline_id is None else self.pipelines[pipeline_id]
+
     def export(self) -> dict[str, Any]:
         return copy.deepcopy(
             {
@@ -114,7 +196,7 @@ class State:
                 "projects": list(self.projects.values()),
                 "stacks": list(self.stacks.values()),
                 "tags": list(self.tags.values()),
-                "pipelines": list(self.pipelines.values()),
+                "pipelines": [p if p["id"] in self.owned else _with_defaults(p) for p in self.pipelines.values()],
             }
         )
 
