@@ -46,9 +46,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0]) for api in apis})
     table = PathTable(list(settings.apis))
     apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
-    dispatcher = Dispatcher(table, apps, _admin_app(runtime))
-    dispatcher.runtime = runtime
-    app: ASGIApp = Latency(dispatcher, settings.latency_ms)
+    app: ASGIApp = Latency(Dispatcher(table, apps, _admin_app(runtime)), settings.latency_ms)
     return CORSMiddleware(
         app,
         allow_origins=list(settings.cors_origins),
@@ -100,7 +98,6 @@ class Dispatcher:
         self.table = table
         self.apps = apps
         self.admin_app = admin_app
-        self.runtime: Runtime | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -2,8 +2,8 @@
 
 Owns three operations: the pipeline list, served on both paths the seed names (the method table's
 `/api/v1/flow/pipeline` and the example's `/api/v1/jobs/pipelines`), and the update that replaces a
-job's pipelines. Truth comes from the seed (/work/shared/seeds/003_*.txt, the Instabase docs page
-"Flow Pipeline API") and section 4 of /work/shared/research/seed-apis.md: v1 APIs answer execution
+job's pipelines. Truth comes from the seed (seed 003_9eb43e725441496c.txt, the Instabase docs page
+"Flow Pipeline API") and section 4 of the research notes (shared/research/seed-apis.md): v1 APIs answer execution
 errors with HTTP 200 and `{"status": "ERROR", "msg": ...}`. Rules the docs leave open (who sees
 and who may change what, duplicates, order) are decided in the spec's `## Seed vs reality`.
 
