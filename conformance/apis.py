@@ -17,6 +17,8 @@ class Suite:
     name: str
     mock_auth: Auth
     """Credentials of the mock's default fixtures, used when the suite starts the mock itself."""
+    login_path: str | None = None
+    """Where `--login USER:PASS` trades a form login for a bearer token, for APIs that have one."""
 
     @property
     def spec_path(self) -> Path:
@@ -32,7 +34,7 @@ SUITES = {
     for suite in (
         Suite("esper-stages", Auth(token="mock-token")),
         Suite("esper-operations", Auth(token="mock-token")),
-        Suite("zenml-pipelines", Auth(login=("default", ""))),
+        Suite("zenml-pipelines", Auth(login=("default", "")), login_path="/api/v1/login"),
         Suite("instabase-flow", Auth(token="mock-token")),
         Suite("gocd-stages", Auth(basic=("admin", "badger"))),
     )

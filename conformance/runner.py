@@ -25,7 +25,7 @@ def run(config: RunConfig) -> RunResult:
         for name in config.apis:
             suite = SUITES[name]
             auth = config.auth if config.auth.given or config.base_url else suite.mock_auth
-            headers = auth_headers(base_url, auth)
+            headers = auth_headers(base_url, auth, suite.login_path)
             result = ApiResult(api=name)
             started = time.perf_counter()
             # Properties first: they read the data as the server holds it, before fuzzing and the

@@ -22,20 +22,23 @@ class Unreachable(Exception):
     """The target cannot be used: the message is the one line a user sees (exit status 2)."""
 
 
-def auth_headers(base_url: str, auth: Auth) -> dict[str, str]:
-    """The Authorization header for `auth`; a login is done once, here, against `/api/v1/login`."""
+def auth_headers(base_url: str, auth: Auth, login_path: str | None) -> dict[str, str]:
+    """The Authorization header for `auth`; a login is done once, here, at the API's `login_path`."""
     if auth.token is not None:
         return {"Authorization": f"Bearer {auth.token}"}
     if auth.basic is not None:
         user, password = auth.basic
         return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
     if auth.login is not None:
-        return {"Authorization": f"Bearer {login(base_url, *auth.login)}"}
+        if login_path is None:
+            raise Unreachable(
+                "--login works only for an API with a login route (zenml-pipelines); use --token or --basic"
+            )
+        return {"Authorization": f"Bearer {login(base_url + login_path, *auth.login)}"}
     return {}
 
 
-def login(base_url: str, username: str, password: str) -> str:
-    url = base_url.rstrip("/") + "/api/v1/login"
+def login(url: str, username: str, password: str) -> str:
     try:
         response = httpx.post(url, data={"username": username, "password": password}, timeout=10)
     except httpx.HTTPError as exc:

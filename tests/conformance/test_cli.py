@@ -45,6 +45,13 @@ def test_failed_login_is_exit_2(served, capsys: pytest.CaptureFixture[str]) -> N
     assert "login as 'default'" in capsys.readouterr().err
 
 
+def test_login_for_an_api_without_a_login_route_is_exit_2(served, capsys: pytest.CaptureFixture[str]) -> None:
+    with served("gocd-stages") as base_url:
+        code = main(["run", "--api", "gocd-stages", "--base-url", base_url, "--login", "admin:badger", *QUICK])
+    assert code == 2
+    assert "--login works only for an API with a login route" in capsys.readouterr().err
+
+
 def test_conforming_server_exits_0_and_writes_junit(served, tmp_path: Path, capsys) -> None:
     report = tmp_path / "junit.xml"
     with served("instabase-flow") as base_url:
