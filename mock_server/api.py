@@ -21,6 +21,7 @@ Reply = tuple[Any, int, Headers]
 
 ErrorKind = Literal[
     "invalid_request",  # the request breaks the spec (schema, types, required, malformed JSON)
+    "undecodable_body",  # the body is not text in its declared encoding (not UTF-8)
     "unsupported_media_type",
     "payload_too_large",
     "missing_credentials",

@@ -59,7 +59,7 @@ def classify(exc: Exception) -> ApiError:
         return ApiError(exc.status_code, _detail(exc), kind=kinds.get(exc.status_code, "error"), headers=exc.headers)
     if isinstance(exc, UnicodeDecodeError):
         # Connexion 3.3 raises this from its JSON body validator (issue #1860): a 500 otherwise.
-        return ApiError(400, "The request body is not valid UTF-8; send UTF-8 encoded JSON.", kind="invalid_request")
+        return ApiError(400, "The request body is not valid UTF-8; send UTF-8 encoded JSON.", kind="undecodable_body")
     logger.exception("Unhandled error in the mock", exc_info=exc)
     return ApiError(500, f"Internal error in the mock: {exc!r}", kind="error")
 

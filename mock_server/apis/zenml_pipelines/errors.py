@@ -120,8 +120,6 @@ def _tag_name_error(message: str) -> ServerError | None:
 
 def _server_words(err: ApiError) -> ApiError | None:
     """A request-validation error Connexion raised for a rule the server checks later, in its words."""
-    if "not valid UTF-8" in err.message:  # mock_server.errors: Connexion's UnicodeDecodeError
-        return HttpError(400, "There was an error parsing the body")
     return _as_filter_model_error(err.message) or _tag_name_error(err.message)
 
 
@@ -131,6 +129,8 @@ def render_error(err: ApiError) -> Reply:
         return {"detail": [err.exception, text]}, err.status, {}
     if isinstance(err, HttpError):
         return {"detail": err.message}, err.status, {}
+    if err.kind == "undecodable_body":  # Starlette's words for a body it cannot decode
+        return render_error(HttpError(400, "There was an error parsing the body"))
     if err.kind == "invalid_request":
         reworded = _server_words(err)
         if reworded is not None:
