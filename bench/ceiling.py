@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.specs import METHODS, load_spec
+from contracts import load_spec, operations
 
 
 def first_example(operation: dict[str, Any]) -> tuple[int, bytes]:
@@ -42,11 +42,10 @@ def constant(status: int, body: bytes):
 
 
 def build(name: str) -> Starlette:
-    routes = []
-    for path, item in load_spec(name)["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                routes.append(Route(path, constant(*first_example(operation)), methods=[method.upper()]))
+    routes = [
+        Route(op.template, constant(*first_example(op.spec)), methods=[op.method.upper()])
+        for op in operations(load_spec(name))
+    ]
     return Starlette(routes=routes)
 
 

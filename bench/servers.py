@@ -1,7 +1,7 @@
 """The three servers under test, each in its own process on 127.0.0.1, and how to wait for them.
 
 1. the mock, started as a user starts it (`python -m mock_server --api NAME --port N`);
-2. Stoplight Prism (`prism mock specs/NAME.yaml`), pinned and installed by npm into bench/.node/, run as
+2. Stoplight Prism (`prism mock contracts/specs/NAME.yaml`), pinned and installed by npm into bench/.node/, run as
    its docs show (logging at its default level, info: one line per request) and, as `prism-quiet`,
    with `--verboseLevel warn`, its fastest single-process setting;
 3. the ceiling (bench/ceiling.py).
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.workloads import Request
+from contracts import spec_path
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / ".node"
@@ -67,7 +68,7 @@ def command(kind: str, api: str, port: int) -> list[str]:
         return [sys.executable, "-m", "mock_server", "--api", api, "--port", str(port)]
     if kind in ("prism", "prism-quiet"):
         quiet = ["--verboseLevel", "warn"] if kind == "prism-quiet" else []
-        return [str(PRISM), "mock", *quiet, "-h", HOST, "-p", str(port), str(ROOT / "specs" / f"{api}.yaml")]
+        return [str(PRISM), "mock", *quiet, "-h", HOST, "-p", str(port), str(spec_path(api))]
     if kind == "ceiling":
         return [sys.executable, "-m", "bench.ceiling", api, "--port", str(port)]
     raise ValueError(kind)

@@ -8,8 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 from conformance.settings import Auth
-
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+from contracts import SPECS_DIR
 
 
 @dataclass(frozen=True)

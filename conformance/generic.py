@@ -1,6 +1,6 @@
 """The Schemathesis half of a run, and the only module that imports schemathesis.
 
-Loads the spec from `specs/`, points it at the target, runs the examples, coverage, fuzzing and
+Loads the spec from `contracts/`, points it at the target, runs the examples, coverage, fuzzing and
 stateful phases with every check, and turns what Schemathesis recorded into `Finding`s.
 """
 
@@ -16,7 +16,8 @@ from schemathesis.engine.events import EngineFinished, FatalError, NonFatalError
 from conformance.apis import Suite
 from conformance.findings import ApiResult, Finding
 from conformance.settings import RunConfig
-from conformance.spec import load, location
+from conformance.spec import location
+from contracts import load_document
 
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 POSITIVE_STATUSES = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")  # Schemathesis's default
@@ -69,7 +70,7 @@ def conditional_errors(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run_schemathesis(suite: Suite, run: RunConfig, base_url: str, headers: dict[str, str], result: ApiResult) -> None:
     """Run Schemathesis on one API and record findings, request counts and status coverage."""
-    spec = load(suite.spec_path)
+    spec = load_document(suite.spec_path)
     documented_statuses(spec, result)
     schema = schemathesis.openapi.from_dict(copy.deepcopy(spec), config=config_for(run, spec, base_url, headers))
     for event in from_schema(schema).execute():

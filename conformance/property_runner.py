@@ -19,8 +19,9 @@ from conformance.apis import Suite
 from conformance.findings import ApiResult, Finding, curl_for
 from conformance.properties import bind
 from conformance.settings import RunConfig
-from conformance.spec import load, location, operation_label
+from conformance.spec import location, operation_label
 from conformance.target import RecordingClient
+from contracts import load_document
 
 
 def run_properties(suite: Suite, run: RunConfig, client: RecordingClient, result: ApiResult) -> None:
@@ -81,7 +82,7 @@ def _innermost(exc: BaseException) -> BaseException:
 
 
 def _finding(suite: Suite, module: ModuleType, name: str, exc: BaseException, client: RecordingClient) -> Finding:
-    spec = load(suite.spec_path)
+    spec = load_document(suite.spec_path)
     request = client.last_request
     operation = operation_label(spec, request.method, urlsplit(str(request.url)).path) if request else "(none)"
     notes = "\n".join(getattr(exc, "__notes__", []))

@@ -6,16 +6,17 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from contracts import load_document
 from mock_server.api import ApiError, Reply
 from mock_server.fixtures import FixtureError
 from mock_server.runtime import Runtime
-from mock_server.specs import load_yaml
 
 SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
 
 def load_admin_spec() -> dict[str, Any]:
-    return load_yaml(SPEC)
+    spec: dict[str, Any] = load_document(SPEC)
+    return spec
 
 
 def render_error(err: ApiError) -> Reply:

@@ -24,6 +24,7 @@ from jsonschema import Draft4Validator
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contracts import load_spec
 from mock_server import admin
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
@@ -32,9 +33,9 @@ from mock_server.fixtures import load_fixtures
 from mock_server.middleware import BodyLimit, Latency
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
+from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
-from mock_server.specs import PathTable, load_spec
 from mock_server.validation import CompiledParameterValidator
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from contracts import load_spec, parse_yaml
 from mock_server.api import MockApi
-from mock_server.specs import load_spec, load_yaml
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
@@ -29,7 +29,7 @@ def default_fixture_file(api: MockApi) -> Path:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return load_yaml(path)
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read fixture file: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

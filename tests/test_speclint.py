@@ -18,7 +18,7 @@ from conformance.speclint.model import Ptr, to_pointer
 from conformance.speclint.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_SPECS = sorted((ROOT / "specs").glob("*.yaml"))
+REAL_SPECS = sorted((ROOT / "contracts" / "specs").glob("*.yaml"))
 
 LIST = ("paths", "/items", "get")
 CREATE = ("paths", "/items", "post")

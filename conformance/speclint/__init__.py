@@ -1,6 +1,6 @@
 """The spec linter behind `make validate`: `python -m conformance.speclint [SPEC ...]`.
 
-Owns the lint run and its command line: load every spec (default: the project's specs/*.yaml),
+Owns the lint run and its command line: load every spec (default: the project's contracts/specs/*.yaml),
 run every rule of `rules.RULES` on each (openapi-spec-validator first), and print every finding at
 once as `file: JSON pointer: message [rule]`, then a summary line. Exit status: 0 clean, 1 findings,
 2 usage error (one line on stderr). The rules themselves live in `rules.py`, the spec model in `model.py`.
@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from conformance.speclint.model import LoadError, Spec, to_pointer
 from conformance.speclint.rules import RULES
+from contracts import NAMES, spec_path
 
 __all__ = ["Finding", "UsageError", "default_specs", "lint", "main"]
 
@@ -46,12 +47,8 @@ def _one_line(message: str) -> str:
 
 
 def default_specs() -> list[Path]:
-    """specs/*.yaml of the project this package sits in, else of the current directory."""
-    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
-        found = sorted((root / "specs").glob("*.yaml"))
-        if found:
-            return found
-    raise UsageError("no specs/*.yaml next to the package or in the current directory")
+    """The project's own contracts (`contracts/specs/*.yaml`), wherever the package is installed."""
+    return [spec_path(name) for name in NAMES]
 
 
 def lint(paths: Sequence[Path], files: Sequence[str] | None = None) -> tuple[list[Finding], int]:
@@ -94,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m conformance.speclint",
         description="Validate and lint OpenAPI specs; print every finding as `file: JSON pointer: message [rule]`.",
     )
-    parser.add_argument("specs", nargs="*", type=Path, metavar="SPEC", help="spec files (default: specs/*.yaml)")
+    parser.add_argument("specs", nargs="*", type=Path, metavar="SPEC", help="spec files (default: the five contracts)")
     try:
         args = parser.parse_args(argv)
         paths: list[Path] = args.specs or default_specs()

@@ -17,10 +17,10 @@ from urllib.parse import unquote
 
 import yaml
 
+from contracts import METHODS, parse_yaml, pointer, pointer_parts
+
 Ptr = tuple[str | int, ...]
 """A location in the document as its keys and list indexes; `to_pointer` renders it."""
-
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 MISSING: Any = object()
 """What `Spec.get` returns for a location that does not exist (None is a valid YAML value)."""
@@ -68,8 +68,7 @@ COMPONENT_KINDS = {
 
 
 def to_pointer(where: Ptr) -> str:
-    """RFC 6901: `~` becomes `~0` and `/` becomes `~1`, so path templates stay readable."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in where)
+    return pointer(*where)
 
 
 def parse_ref(ref: object) -> Ptr | None:
@@ -81,7 +80,7 @@ def parse_ref(ref: object) -> Ptr | None:
         return ()
     if not fragment.startswith("/"):
         return None
-    return tuple(part.replace("~1", "/").replace("~0", "~") for part in fragment[1:].split("/"))
+    return pointer_parts(fragment)
 
 
 def as_dict(value: object) -> dict[str, Any]:
@@ -125,7 +124,7 @@ class Spec:
             # Two parses: constructing the document flattens `<<` merge keys inside the node tree,
             # which would make a key that overrides a merged one look like a duplicate.
             tree = yaml.compose(text, Loader=yaml.SafeLoader)
-            doc = yaml.safe_load(text)
+            doc = parse_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f" at line {mark.line + 1}" if mark else ""

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server.specs import load_spec
+from contracts import load_spec
 
 AUTH = {"Authorization": "Bearer mock-token"}
 OPERATIONS = "/v0/operations/"

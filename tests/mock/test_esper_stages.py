@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from conformance.properties import bind
 from conformance.properties import esper_stages as properties
-from mock_server.specs import load_spec
+from contracts import load_spec
 
 AUTH = {"Authorization": "Bearer mock-token"}
 PIPELINE = "ba6d91f0-3d61-4f40-8b26-43d9f7559df9"  # Kiosk app rollout: 3 stages

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from conformance.properties import bind
 from conformance.properties import gocd_stages as properties
-from mock_server.specs import load_spec
+from contracts import load_spec
 
 ADMIN = ("admin", "badger")
 VIEWER = ("viewer", "viewer")

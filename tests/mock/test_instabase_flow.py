@@ -11,7 +11,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.properties import bind
 from conformance.properties import instabase_flow as properties
-from mock_server.specs import load_spec
+from contracts import load_spec
 
 API = "instabase-flow"
 LIST_PATHS = ("/api/v1/flow/pipeline", "/api/v1/jobs/pipelines")

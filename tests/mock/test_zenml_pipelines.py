@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from conformance.properties import bind
 from conformance.properties import zenml_pipelines as properties
+from contracts import load_spec
 from mock_server import Settings, create_app
-from mock_server.specs import load_spec
 
 PIPELINES = "/api/v1/pipelines"
 ALPHA = "d0bd4d7f-9ab4-46da-a0b2-acea81e76a4a"  # tags seed, alpha_pipeline-tag

@@ -19,8 +19,8 @@ import ast
 import re
 from typing import Any
 
+from contracts import load_spec
 from mock_server.api import ApiError, ErrorKind, Reply
-from mock_server.specs import load_spec
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PYDANTIC_HELP = "    For further information visit https://errors.pydantic.dev/2.12/v/value_error"

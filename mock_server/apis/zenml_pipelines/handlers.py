@@ -13,12 +13,12 @@ from typing import Any
 
 from connexion import request as current_request
 
+from contracts import load_spec
 from mock_server.api import ApiError, Credential, Principal, Token
 from mock_server.apis.zenml_pipelines import render
 from mock_server.apis.zenml_pipelines.errors import HttpError, ServerError
 from mock_server.apis.zenml_pipelines.query import Field, Item, Value, order, paginate, select
 from mock_server.apis.zenml_pipelines.state import Record, State, canonical_uuid, not_found
-from mock_server.specs import load_spec
 
 COLORS = ("grey", "purple", "red", "green", "yellow", "orange", "lime", "teal", "turquoise", "magenta", "blue")
 """ZenML's `ColorVariants`; the server picks one at random for a new tag."""

@@ -1,0 +1,50 @@
+"""Which served API owns a request path, and which methods a path documents (for `Allow` on a 405)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from contracts import METHODS, PathTemplate, load_spec
+
+
+@dataclass(frozen=True)
+class Route:
+    api: str
+    path: PathTemplate
+    regex: re.Pattern[str]
+    """The template's pattern, kept here: matching is on every request's path."""
+    allow: str
+    """The `Allow` header value: documented methods, plus HEAD where GET is documented."""
+
+
+def _allow(item: dict[str, object]) -> str:
+    methods = {m.upper() for m in item if m in METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+class PathTable:
+    """Exact template matches win; otherwise the API whose templates share the longest literal prefix."""
+
+    def __init__(self, apis: list[str]) -> None:
+        self.routes = [
+            Route(api, PathTemplate(template), PathTemplate(template).regex, _allow(item))
+            for api in apis
+            for template, item in load_spec(api)["paths"].items()
+        ]
+
+    def match(self, path: str) -> Route | None:
+        return next((r for r in self.routes if r.regex.fullmatch(path)), None)
+
+    def owner(self, path: str) -> str | None:
+        exact = self.match(path)
+        if exact is not None:
+            return exact.api
+        best = max(self.routes, key=lambda r: r.path.shared_segments(path), default=None)
+        return best.api if best is not None and best.path.shared_segments(path) > 0 else None
+
+    def allow(self, path: str) -> str | None:
+        exact = self.match(path)
+        return exact.allow if exact is not None else None
