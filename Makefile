@@ -18,7 +18,7 @@ CONFORMANCE_FLAGS = --api $(API) \
 	$(if $(LOGIN),--login $(LOGIN))
 
 .DEFAULT_GOAL := help
-.PHONY: help validate test mock conformance conformance-zenml-live test-live bench lint clean
+.PHONY: help validate test wheel-check mock conformance conformance-zenml-live test-live bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-23s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ validate: $(STAMP) ## check the five specs (openapi-spec-validator + house rules
 
 test: $(STAMP) ## run the whole test suite (specs, mock, conformance self-tests)
 	$(BIN)/python -m pytest
+
+wheel-check: $(STAMP) ## build the wheel, install it in a fresh venv, run mock-server and the suite from an empty folder
+	PYTHON=$(PYTHON) .ci/wheel-check
 
 mock: $(STAMP) ## run the fake backend on 127.0.0.1:8000 (ARGS="--api gocd-stages --seed 1" ...)
 	$(BIN)/python -m mock_server $(ARGS)
@@ -57,5 +60,5 @@ lint: $(STAMP) ## ruff, check and format
 	$(BIN)/ruff format --check .
 
 clean: ## remove the virtualenv, caches and reports (not .venv-zenml: it takes a minute to rebuild)
-	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info bench/.node bench/results*.json
+	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info dist build bench/.node bench/results*.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
