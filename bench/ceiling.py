@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import uvicorn
@@ -33,7 +34,7 @@ def first_example(operation: dict[str, Any]) -> tuple[int, bytes]:
     return 200, b"null"
 
 
-def constant(status: int, body: bytes):
+def constant(status: int, body: bytes) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         await request.body()  # read what was sent, as any real handler would
         return Response(body, status_code=status, media_type="application/json")

@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def response_length(buffer: bytes | bytearray) -> int | None:
     return start
 
 
-async def connection(host: str, port: int, next_request, deadline: float, stats: Stats) -> None:
+async def connection(host: str, port: int, next_request: Callable[[], bytes], deadline: float, stats: Stats) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
@@ -155,10 +156,12 @@ def main() -> None:
     parser.add_argument("--salt", default="")
     args = parser.parse_args()
     try:
-        from uvloop import run
+        import uvloop
+
+        result = uvloop.run(main_async(args))
     except ImportError:
-        run = asyncio.run
-    print("BENCH_JSON " + json.dumps(run(main_async(args))), flush=True)
+        result = asyncio.run(main_async(args))
+    print("BENCH_JSON " + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import load, report, scale, servers
 from bench.servers import CANDIDATE, KINDS, Server, admin, send
-from bench.workloads import STARTUP_PROBES, TARGETS, Target
+from bench.workloads import STARTUP_PROBES, TARGETS, Request, Target
 from mock_server.settings import ALL_APIS
 
 RESULTS = servers.ROOT / "bench" / "results.json"
@@ -136,7 +136,7 @@ def run_throughput(args: argparse.Namespace, target: Target) -> list[dict[str, A
         for workload, requests in target.workloads.items():
             cell: dict[str, dict[str, Any]] = {kind: {"rounds": []} for kind in running}
 
-            def once(kind: str, seconds: float, salt: str, requests=requests) -> load.Load:
+            def once(kind: str, seconds: float, salt: str, requests: tuple[Request, ...] = requests) -> load.Load:
                 prepare(kind)
                 return load.run(
                     args.loadgen, running[kind].port, target.headers, requests, seconds, args.connections, salt

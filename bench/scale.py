@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import random
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from bench.workloads import ESPER_PIPELINE, ZENML_PROJECT, ZENML_USER
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def _ids(seed: int):
+def _ids(seed: int) -> Iterator[str]:
     rnd = random.Random(seed)
     while True:
         yield str(uuid.UUID(int=rnd.getrandbits(128), version=4))

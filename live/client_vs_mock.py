@@ -56,9 +56,9 @@ def _record_requests(log: list[str]) -> None:
         log.append(f"{method.upper()} {parts.path}{'?' + query if query else ''} -> {response.status_code}")
         return response
 
-    requests.Session.request = request  # type: ignore[method-assign]
+    requests.Session.request = request  # type: ignore[method-assign,assignment]
     # The login goes through `requests.post`, outside the session.
-    requests.post = lambda url, **kwargs: request(requests.Session(), "POST", url, **kwargs)  # type: ignore[assignment]
+    requests.post = lambda url, **kwargs: request(requests.Session(), "POST", url, **kwargs)
 
 
 def _pipeline(p: Any) -> dict[str, Any]:

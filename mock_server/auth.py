@@ -24,7 +24,7 @@ class _KnownSignature:
     """Our check functions take **kwargs, so Connexion need not inspect their signature per request."""
 
     @staticmethod
-    def _accepts_kwarg(func: Callable, keyword: str) -> bool:
+    def _accepts_kwarg(func: Callable[..., Any], keyword: str) -> bool:
         return True
 
 
@@ -38,19 +38,19 @@ def security_map(verify: Verify) -> dict[str, type]:
         return verify(BasicAuth(username, password))
 
     class Bearer(_KnownSignature, BearerSecurityHandler):
-        def _resolve_func(self, security_scheme: dict) -> Callable:
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
             return token
 
     class ApiKey(_KnownSignature, ApiKeySecurityHandler):
-        def _resolve_func(self, security_scheme: dict) -> Callable:
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
             return token
 
     class Basic(_KnownSignature, BasicSecurityHandler):
-        def _resolve_func(self, security_scheme: dict) -> Callable:
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
             return basic
 
     class OAuth(_KnownSignature, OAuthSecurityHandler):
-        def get_tokeninfo_func(self, security_definition: dict) -> Callable:
+        def get_tokeninfo_func(self, security_definition: dict[str, Any]) -> Callable[..., Any]:
             def info(value: str, *_: Any, **__: Any) -> Principal | None:
                 principal = verify(Token(value))
                 # Connexion checks scopes against "scope"; the mock grants whatever is required.
@@ -59,7 +59,7 @@ def security_map(verify: Verify) -> dict[str, type]:
             return info
 
         @classmethod
-        def get_scope_validate_func(cls, security_definition: dict) -> Callable:
+        def get_scope_validate_func(cls, security_definition: dict[str, Any]) -> Callable[..., Any]:
             return lambda required, granted: True
 
     return {"bearer": Bearer, "apiKey": ApiKey, "basic": Basic, "oauth2": OAuth}

@@ -20,11 +20,12 @@ class CompiledParameterValidator(ParameterValidator):
         super().__init__(*args, **kwargs)
         self._compiled: dict[int, Draft4Validator] = {}
 
-    def validate_parameter(  # type: ignore[override]
+    def validate_parameter(
         self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
     ) -> str | None:
         if value is None or (is_nullable(param) and is_null(value)):
-            return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+            message: str | None = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+            return message
         validator = self._compiled.get(id(param))  # parameter dicts live as long as their operation
         if validator is None:
             schema = param.get("schema", param)

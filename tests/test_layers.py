@@ -50,9 +50,7 @@ def test_module_imports_only_its_lower_layers(path: Path) -> None:
     name = module_name(path)
     layer = name.split(".")[0]
     crossing = {
-        package
-        for package in imported_packages(path) - {layer} - ALLOWED[layer]
-        if (name, package) not in EXCEPTIONS
+        package for package in imported_packages(path) - {layer} - ALLOWED[layer] if (name, package) not in EXCEPTIONS
     }
     assert not crossing, f"{name} imports {sorted(crossing)}; {layer} may import only {sorted(ALLOWED[layer])}"
 

@@ -129,7 +129,7 @@ class Spec:
             mark = getattr(exc, "problem_mark", None)
             line = f" at line {mark.line + 1}" if mark else ""
             raise LoadError(f"not valid YAML{line}: {getattr(exc, 'problem', None) or exc}") from exc
-        if not isinstance(doc, dict):
+        if tree is None or not isinstance(doc, dict):
             raise LoadError("the file is not a YAML mapping")
         return cls(file=file, doc=_str_keys(doc), tree=tree)
 

@@ -76,7 +76,7 @@ def openapi_spec_validator(spec: Spec) -> Iterator[Issue]:
     meta_errors = [best_match([error]) for error in _meta_validator().iter_errors(spec.doc)]
     for error in meta_errors:
         yield tuple(error.absolute_path), error.message
-    if meta_errors or next(refs_resolve(spec), None) is not None:
+    if meta_errors or next(iter(refs_resolve(spec)), None) is not None:
         return
     validator = OpenAPIV30SpecValidator(spec.doc)
     for error in validator.root_validator(validator.schema_path):
@@ -147,7 +147,7 @@ def unused_components(spec: Spec) -> Iterator[Issue]:
     for _, name in spec.security_requirements():
         edges.setdefault((), set()).add(("components", "securitySchemes", name))
     used: set[Ptr] = set()
-    todo = [()]
+    todo: list[Ptr] = [()]
     while todo:
         for target in edges.get(todo.pop(), ()):
             if target not in used:

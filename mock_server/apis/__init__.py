@@ -17,4 +17,5 @@ MODULES = {
 
 def load_api(name: str) -> MockApi:
     """The `API` of one module, imported on demand so a subset starts without the others."""
-    return import_module(MODULES[name]).API
+    api: MockApi = import_module(MODULES[name]).API
+    return api
