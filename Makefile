@@ -31,8 +31,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-validate: $(STAMP) ## check the five specs (openapi-spec-validator + house rules)
-	$(BIN)/python -m conformance.speclint
+# Spectral (spec authors' linter), pinned, installed by npm into .node/ on first use; skipped without npm.
+SPECTRAL_VERSION := 6.16.3
+SPECTRAL := .node/spectral-$(SPECTRAL_VERSION)/node_modules/.bin/spectral
+
+validate: $(STAMP) ## check the specs: openapi-spec-validator, the house rules, Spectral's spectral:oas
+	@test -x $(SPECTRAL) || ! command -v npm >/dev/null || \
+		npm install --silent --no-audit --no-fund --prefix .node/spectral-$(SPECTRAL_VERSION) @stoplight/spectral-cli@$(SPECTRAL_VERSION)
+	$(BIN)/python -m conformance.speclint --spectral $(SPECTRAL)
 
 test: $(STAMP) ## run the whole test suite (specs, mock, conformance self-tests)
 	$(BIN)/python -m pytest
@@ -60,5 +66,5 @@ lint: $(STAMP) ## ruff, check and format
 	$(BIN)/ruff format --check .
 
 clean: ## remove the virtualenv, caches and reports (not .venv-zenml: it takes a minute to rebuild)
-	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info dist build bench/.node bench/results*.json
+	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info dist build bench/.node .node bench/results*.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from conformance.speclint.model import LoadError, Spec, to_pointer
 from conformance.speclint.rules import RULES
+from conformance.speclint.spectral import SpectralFinding, SpectralUnavailable, run_spectral
 from contracts import NAMES, spec_path
 
 __all__ = ["Finding", "UsageError", "default_specs", "lint", "main"]
@@ -92,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Validate and lint OpenAPI specs; print every finding as `file: JSON pointer: message [rule]`.",
     )
     parser.add_argument("specs", nargs="*", type=Path, metavar="SPEC", help="spec files (default: the five contracts)")
+    parser.add_argument(
+        "--spectral", type=Path, metavar="PATH", help="also run this Spectral executable (spectral:oas)"
+    )
     try:
         args = parser.parse_args(argv)
         paths: list[Path] = args.specs or default_specs()
@@ -105,8 +109,19 @@ def main(argv: list[str] | None = None) -> int:
     findings, failing = lint(paths, files)
     for finding in findings:
         print(finding)
-    if findings:
-        print(f"{_plural(len(findings), 'finding')} in {_plural(failing, 'spec')}")
+    spectral: list[SpectralFinding] = []
+    checked = "house rules"
+    if args.spectral is not None:
+        try:
+            spectral = run_spectral(args.spectral, paths, files)
+            checked = "house rules and Spectral"
+        except SpectralUnavailable as exc:
+            print(f"speclint: {exc}", file=sys.stderr)
+        for item in spectral:
+            print(item)
+    if findings or spectral:
+        failing = len({f.file for f in findings} | {s.file for s in spectral})
+        print(f"{_plural(len(findings) + len(spectral), 'finding')} in {_plural(failing, 'spec')}")
         return 1
-    print(f"{_plural(len(paths), 'spec')} OK")
+    print(f"{_plural(len(paths), 'spec')} OK ({checked})")
     return 0
