@@ -110,11 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     for finding in findings:
         print(finding)
     spectral: list[SpectralFinding] = []
-    checked = "house rules"
+    checked = ""
     if args.spectral is not None:
         try:
             spectral = run_spectral(args.spectral, paths, files)
-            checked = "house rules and Spectral"
+            checked = " (house rules and Spectral)"
         except SpectralUnavailable as exc:
             print(f"speclint: {exc}", file=sys.stderr)
         for item in spectral:
@@ -123,5 +123,5 @@ def main(argv: list[str] | None = None) -> int:
         failing = len({f.file for f in findings} | {s.file for s in spectral})
         print(f"{_plural(len(findings) + len(spectral), 'finding')} in {_plural(failing, 'spec')}")
         return 1
-    print(f"{_plural(len(paths), 'spec')} OK ({checked})")
+    print(f"{_plural(len(paths), 'spec')} OK{checked}")
     return 0
