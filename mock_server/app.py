@@ -11,16 +11,12 @@ apart; the dispatcher (a dozen regexes built from the specs' paths) picks the ap
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
-import re
-import uuid
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from jsonschema import Draft4Validator
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -36,7 +32,7 @@ from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
-from mock_server.validation import CompiledParameterValidator
+from mock_server.validation import validator_map
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -73,7 +69,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),
         validate_responses=settings.validate_responses,
         uri_parser_class=RepeatedQueryParser,
-        validator_map={"parameter": CompiledParameterValidator},
+        validator_map=validator_map(),
     )
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
     handler = make_error_handler(api.render_error, table.allow)
@@ -157,19 +153,3 @@ async def _fan_out_lifespan(apps: list[ASGIApp], receive: Receive, send: Send) -
             break
     for task in tasks:
         task.cancel()
-
-
-# Connexion validates with jsonschema's Draft 4 checker, which skips `uuid` and `date`: a strict
-# real server rejects bad ones (ZenML answers 422 for a non-UUID id), so the mock must too.
-@Draft4Validator.FORMAT_CHECKER.checks("uuid", raises=ValueError)
-def _is_uuid(value: object) -> bool:
-    return not isinstance(value, str) or bool(uuid.UUID(value))
-
-
-@Draft4Validator.FORMAT_CHECKER.checks("date", raises=ValueError)
-def _is_date(value: object) -> bool:
-    if isinstance(value, str):
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # fromisoformat alone accepts 20200229
-            raise ValueError(value)
-        datetime.date.fromisoformat(value)
-    return True
