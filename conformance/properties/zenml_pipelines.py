@@ -22,6 +22,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -131,13 +132,25 @@ def in_range(low: datetime, high: datetime) -> str:
     return f"in:{low:{FILTER_TIME}},{high:{FILTER_TIME}}"
 
 
+def _name_matches(op: str, operand: str, item: Item) -> bool:
+    return text_matches(op, operand, item["name"])
+
+
+def _has_tag(tag: str, item: Item) -> bool:
+    return tag in tag_names(item)
+
+
+def _has_tag_containing(part: str, item: Item) -> bool:
+    return any(like(f"%{part}%", t) for t in tag_names(item))
+
+
 def filter_cases(anchor: Item) -> list[tuple[dict[str, str], Callable[[Item], bool]]]:
     """(query, which items it must select) for each operator, with operands taken from `anchor`."""
     name, hex_id = anchor["name"], anchor["id"].replace("-", "")
     mid = name[len(name) // 3 : len(name) // 3 + 3] or name
     second = created_at(anchor).replace(microsecond=0)
     cases: list[tuple[dict[str, str], Callable[[Item], bool]]] = [
-        ({"name": f"{op}:{operand}"}, lambda i, op=op, operand=operand: text_matches(op, operand, i["name"]))
+        ({"name": f"{op}:{operand}"}, partial(_name_matches, op, operand))
         for op, operand in (
             ("equals", name),
             ("notequals", name),
@@ -160,8 +173,8 @@ def filter_cases(anchor: Item) -> list[tuple[dict[str, str], Callable[[Item], bo
     for tag in sorted(tag_names(anchor))[:1]:
         part = tag[1:4]
         cases += [
-            ({"tags": tag}, lambda i, tag=tag: tag in tag_names(i)),
-            ({"tags": f"contains:{part}"}, lambda i, part=part: any(like(f"%{part}%", t) for t in tag_names(i))),
+            ({"tags": tag}, partial(_has_tag, tag)),
+            ({"tags": f"contains:{part}"}, partial(_has_tag_containing, part)),
         ]
     user = anchor["resources"]["user"]
     if user is not None:  # a user matches by name, full name or id
