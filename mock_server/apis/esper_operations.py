@@ -212,6 +212,9 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
+DEFAULT_ORDERING = "-created_at"
+
+
 def render_error(err: ApiError) -> Reply:
     if err.kind == "invalid_request" and ANY_OF_FAILED in err.message:
         err = ApiError(err.status, WINDOW_HELP, kind=err.kind, headers=err.headers)
@@ -222,14 +225,27 @@ def render_error(err: ApiError) -> Reply:
 
 
 async def list_operations(
-    db: State, limit: int = 20, offset: int = 0, state: int | None = None, ordering: str = "-created_at"
+    db: State, limit: str | None = None, offset: str | None = None, state: str = "", ordering: str = ""
 ) -> dict[str, Any]:
     db.now()
-    items = [op for op in db.operations.values() if state is None or op["state"] == STATE_CODES[state]]
-    field = ordering.lstrip("-")
-    # Ties broken by id in the same direction, so paging a sort is stable (spec, "List").
-    items.sort(key=lambda op: (SORT_KEYS[field](op), op["id"]), reverse=ordering.startswith("-"))
-    return {"content": esper_common.page(items, limit, offset, {"state": state, "ordering": ordering})}
+    # An empty `state=` filters nothing (django-filter skips empty values); the spec allows only codes.
+    items = [op for op in db.operations.values() if not state or op["state"] == STATE_CODES[int(state)]]
+    sort(items, ordering_terms(ordering))
+    return {"content": esper_common.page(items, limit, offset)}
+
+
+def ordering_terms(ordering: str) -> list[str]:
+    """DRF's OrderingFilter: comma-separated terms, unknown ones dropped; none left means the default."""
+    terms = [term.strip() for term in ordering.split(",")]
+    known = [term for term in terms if term.removeprefix("-") in SORT_KEYS]
+    return known or [DEFAULT_ORDERING]
+
+
+def sort(items: list[dict[str, Any]], terms: list[str]) -> None:
+    """Order by the terms, first term first; ties broken by id in the first term's direction (spec, "List")."""
+    items.sort(key=lambda op: op["id"], reverse=terms[0].startswith("-"))
+    for term in reversed(terms):  # stable sorts, least significant first
+        items.sort(key=SORT_KEYS[term.removeprefix("-")], reverse=term.startswith("-"))
 
 
 async def create_operation(db: State, body: dict[str, Any], principal: Principal) -> Reply:

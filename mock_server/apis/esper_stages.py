@@ -22,7 +22,6 @@ from mock_server.apis.esper_common import envelope, page, render_error, verify
 
 EDITABLE = ("name", "description", "timeout_seconds")
 TARGET_LIST_TYPES = ("DEVICES", "GROUPS", "COLLECTIONS")
-DEFAULT_LIMIT = 20  # Esper's global docs: limit defaults to 20, offset to 0
 
 
 def timestamp(ctx: Context) -> str:
@@ -149,7 +148,9 @@ def find_any_stage(state: State, stage_id: str) -> dict[str, Any]:
 # Stages
 
 
-async def list_stages(state: State, pipeline_id: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+async def list_stages(
+    state: State, pipeline_id: str, limit: str | None = None, offset: str | None = None
+) -> dict[str, Any]:
     find_pipeline(state, pipeline_id)
     return envelope(page(ValuesView(state.stages_by_pipeline.get(pipeline_id, {})), limit, offset))
 
@@ -193,14 +194,15 @@ async def delete_stage(state: State, pipeline_id: str, stage_id: str) -> dict[st
 
 
 async def list_stage_target_lists(
-    state: State, stage_id: str, type: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0
+    state: State, stage_id: str, type: str | None = None, limit: str | None = None, offset: str | None = None
 ) -> dict[str, Any]:
     find_any_stage(state, stage_id)
     attached = [state.target_lists[tl_id] for tl_id in state.attachments.get(stage_id, [])]
     # The filter is lower case, the field upper case (seed vs research §1): compare case-insensitively.
-    if type is not None:
+    # An empty `type=` filters nothing, as django-filter skips empty values.
+    if type:
         attached = [t for t in attached if t["target_list_type"] == type.upper()]
-    return envelope(page(attached, limit, offset, {"type": type}))
+    return envelope(page(attached, limit, offset))
 
 
 async def attach_target_list(state: State, stage_id: str, body: dict[str, Any]) -> dict[str, Any]:
