@@ -40,10 +40,11 @@ STATE_CODES = {
     120: "TIMEOUT",
 }
 CODE_OF = {name: code for code, name in STATE_CODES.items()}
-# What each schedule type does on its own. WINDOW operations are scheduled at once and then wait:
-# the mock opens no windows (spec, "Schedules").
+# What each schedule type does on its own. WINDOW operations are scheduled at once, wait for their window
+# and then run the IMMEDIATE path from RESOLVING on; one that cannot finish inside a window ends in
+# TIMEOUT when the window closes (spec, "Schedules").
 IMMEDIATE_PATH = ("CREATED", "RESOLVING", "RESOLVED", "DISPATCHING", "DISPATCHED", "PROCESSING", "COMPLETED", "SUCCESS")
-PATHS = {"IMMEDIATE": IMMEDIATE_PATH, "WINDOW": ("CREATED", "SCHEDULED")}
+PATHS = {"IMMEDIATE": IMMEDIATE_PATH, "WINDOW": ("CREATED", "SCHEDULED", *IMMEDIATE_PATH[1:])}
 TERMINAL = ("SUCCESS", "FAILURE", "CANCELLED", "TIMEOUT")
 NON_TERMINAL = ", ".join(name for name in STATE_CODES.values() if name not in TERMINAL)
 # The update body says FAILED where objects say FAILURE (seed); the other names are the same.
@@ -126,6 +127,27 @@ def time_of_day(date_time: str | None) -> str | None:
     return date_time[11:19] if date_time else None  # HH:MM:SS of an RFC 3339 date-time
 
 
+def window_at(args: Mapping[str, Any], moment: datetime) -> tuple[datetime, datetime] | None:
+    """(open, close) of the first window time at or after `moment`, or None if the window has no time left.
+
+    A window is open every day listed in `days`, from the time of day of `start_datetime` to that of
+    `end_datetime` (the `window_start_time`/`window_end_time` the service derives; equal times mean the
+    whole day), between `start_datetime` and `end_datetime`. Times are read in the offset the start was
+    given in, for `time_type: device` too (the mock knows no device time zones).
+    """
+    start, end = parse_time(args["start_datetime"]), parse_time(args["end_datetime"])
+    length = timedelta(seconds=(end - start).seconds) or timedelta(days=1)  # end's time of day minus start's
+    moment = max(moment, start)
+    first_day = moment.astimezone(start.tzinfo).date() - timedelta(days=1)  # yesterday's may still be open
+    for offset in range(9):  # every weekday comes round within a week
+        day = first_day + timedelta(days=offset)
+        opens = datetime.combine(day, start.timetz())
+        closes = min(opens + length, end)
+        if day.weekday() in args["days"] and max(opens, moment) < closes:
+            return max(opens, moment), closes
+    return None
+
+
 def check_window(body: Mapping[str, Any]) -> None:
     """The one rule the schema cannot say: a window ends after it starts."""
     if body["schedule_type"] != "WINDOW":
@@ -187,12 +209,44 @@ class State:
 
     def advance(self, op: dict[str, Any], now: datetime) -> None:
         path = PATHS[op["schedule_type"]]
-        step = timedelta(seconds=self.step_seconds if op["schedule_type"] == "IMMEDIATE" else 0)
+        window = op["schedule_type"] == "WINDOW"
         while op["state"] in path[:-1]:
-            due = parse_time(op["operation_activity"][-1]["created_at"]) + step
+            last = parse_time(op["operation_activity"][-1]["created_at"])
+            if window and op["state"] in ("CREATED", "SCHEDULED"):
+                waiting = len(op["operation_activity"])
+                self.open_window(op, last, now)
+                if len(op["operation_activity"]) == waiting:  # the window has not opened yet
+                    return
+                continue
+            due = last + timedelta(seconds=self.step_seconds)
+            closes = self.window_close(op) if window else None
+            if closes is not None and closes <= due:  # the window shuts before the next step is due
+                if closes <= now:
+                    record(op, "TIMEOUT", closes)
+                return
             if due > now:
                 return
             record(op, path[path.index(op["state"]) + 1], due)
+
+    def open_window(self, op: dict[str, Any], last: datetime, now: datetime) -> None:
+        """CREATED -> SCHEDULED at once; SCHEDULED -> RESOLVING when the clock reaches the window, or
+        TIMEOUT when `end_datetime` passes with no window time left."""
+        if op["state"] == "CREATED":
+            record(op, "SCHEDULED", last)
+            return
+        window = window_at(op["schedule_args"], last)
+        if window is None:
+            ended = max(parse_time(op["schedule_args"]["end_datetime"]), last)
+            if ended <= now:
+                record(op, "TIMEOUT", ended)
+        elif window[0] <= now:
+            record(op, "RESOLVING", window[0])
+
+    def window_close(self, op: dict[str, Any]) -> datetime | None:
+        """When the window the running operation started in (its latest RESOLVING) closes."""
+        starts = [e["created_at"] for e in op["operation_activity"] if e["operation_state"] == "RESOLVING"]
+        window = window_at(op["schedule_args"], parse_time(starts[-1])) if starts else None
+        return window[1] if window else None
 
     def find(self, operation_id: str) -> dict[str, Any]:
         op = self.operations.get(operation_id)
@@ -297,7 +351,10 @@ async def update_operation(
             f"only operations in a non-terminal state ({NON_TERMINAL}) can.",
             kind="conflict",
         )
-    record(op, UPDATE_STATES[body["state"]], now)
+    if UPDATE_STATES[body["state"]] != op["state"]:
+        record(op, UPDATE_STATES[body["state"]], now)
+    else:  # already in that state: nothing new to log in the activity (spec, "Update")
+        op["updated_at"] = format_time(now)
     if "reason" in body:
         op["reason"] = body["reason"]
     op["updated_by"] = principal.get("sub")

@@ -149,10 +149,64 @@ def test_window_operation_is_scheduled_at_once_with_both_steps_recorded(client: 
     assert [a["operation_state"] for a in op["operation_activity"]] == ["CREATED", "SCHEDULED"]
 
 
-def test_window_operation_stays_scheduled_as_time_passes(client: TestClient) -> None:
+def test_window_operation_stays_scheduled_until_its_window(client: TestClient) -> None:
     op = create_window(client)
     advance(client, 86400)
     assert get(client, op["id"])["state"] == "SCHEDULED"
+
+
+def advance_to(client: TestClient, op: dict[str, Any], stamp: str) -> None:
+    """Move the mock's clock to a little after `stamp` (the seeded clock also ticks once per request),
+    at most a year per call as the admin API allows."""
+    left = (when(stamp) - when(op["created_at"])).total_seconds()
+    while left > 0:
+        advance(client, min(left, 31536000))
+        left -= 31536000
+
+
+def activity(op: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(a["operation_state"], a["created_at"]) for a in op["operation_activity"]]
+
+
+def test_window_operation_runs_when_the_clock_reaches_its_window(client: TestClient) -> None:
+    op = create_window(client)  # Friday 2030-03-01 01:00 to 04:00, weekdays
+    advance_to(client, op, "2030-03-01T00:59:00Z")
+    assert get(client, op["id"])["state"] == "SCHEDULED"
+    advance(client, 120)
+    done = get(client, op["id"])
+    assert done["state"] == "SUCCESS"
+    assert [state for state, _ in activity(done)] == ["CREATED", "SCHEDULED", *IMMEDIATE_PATH[1:]]
+    assert activity(done)[2] == ("RESOLVING", "2030-03-01T01:00:00.000000Z")  # the moment the window opened
+    assert done["operation_stats"]["success_device_count"] == 2
+
+
+def test_window_opens_on_the_next_listed_day_at_its_start_time(client: TestClient) -> None:
+    op = create_window(client, days=[6])  # Fridays' start, but only Sundays are listed
+    advance_to(client, op, "2030-03-03T01:00:05Z")
+    assert activity(get(client, op["id"]))[2] == ("RESOLVING", "2030-03-03T01:00:00.000000Z")
+
+
+def test_window_that_closes_with_no_time_left_ends_in_timeout(client: TestClient) -> None:
+    op = create_window(client, end_datetime="2030-03-02T04:00:00Z", days=[0])  # Fri-Sat, Mondays only
+    advance_to(client, op, "2030-03-02T05:00:00Z")
+    assert activity(get(client, op["id"]))[-2:] == [
+        ("SCHEDULED", op["operation_activity"][-1]["created_at"]),
+        ("TIMEOUT", "2030-03-02T04:00:00.000000Z"),
+    ]
+
+
+def test_window_too_short_to_finish_ends_in_timeout_when_it_closes(client: TestClient) -> None:
+    op = create_window(client, end_datetime="2030-03-01T01:00:02Z")  # two seconds; a run takes 3.5
+    advance_to(client, op, "2030-03-01T02:00:00Z")
+    states = activity(get(client, op["id"]))
+    assert [state for state, _ in states] == ["CREATED", "SCHEDULED", *IMMEDIATE_PATH[1:5], "TIMEOUT"]
+    assert states[-1] == ("TIMEOUT", "2030-03-01T01:00:02.000000Z")
+
+
+def test_window_entirely_in_the_past_times_out_at_once(client: TestClient) -> None:
+    op = create_window(client, start_datetime="2024-01-01T01:00:00Z", end_datetime="2024-01-05T04:00:00Z")
+    assert op["state"] == "TIMEOUT"
+    assert [state for state, _ in activity(op)] == ["CREATED", "SCHEDULED", "TIMEOUT"]
 
 
 def test_window_times_are_derived_from_start_and_end_not_taken_from_the_request(client: TestClient) -> None:
@@ -284,9 +338,12 @@ def test_update_of_a_completed_operation_is_400(client: TestClient) -> None:
     assert "terminal state SUCCESS" in update(client, op["id"], 400, state="CANCELLED")["message"]
 
 
-def test_update_of_a_scheduled_operation_may_reschedule_it(client: TestClient) -> None:
-    update(client, SEED_ID, state="SCHEDULED")
-    assert [a["operation_state"] for a in get(client, SEED_ID)["operation_activity"]][-2:] == ["SCHEDULED"] * 2
+def test_update_of_a_scheduled_operation_to_scheduled_logs_nothing_new(client: TestClient) -> None:
+    before = get(client, SEED_ID)
+    update(client, SEED_ID, state="SCHEDULED", reason="keep the window")
+    after = get(client, SEED_ID)
+    assert after["operation_activity"] == before["operation_activity"]
+    assert (after["reason"], after["updated_at"] > before["updated_at"]) == ("keep the window", True)
 
 
 def test_update_rejects_a_state_outside_the_enum(client: TestClient) -> None:
