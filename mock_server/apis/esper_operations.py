@@ -65,6 +65,12 @@ WINDOW_HELP = (
     "time_type (console or device) and days (a non-empty list of weekdays, 0 = Monday .. 6 = Sunday); "
     "or send schedule_type IMMEDIATE."
 )
+# Connexion's words for a missing required field; the spec's "Required fields" says why these three are.
+REQUIRED_MISSING = "is a required property"
+REQUIRED_HELP = (
+    "An operation needs operation_type (what to do), schedule_type (IMMEDIATE or WINDOW) and "
+    'operation_device_query (which devices, e.g. {"device_ids": "id1,id2"}); schedule_args and arguments are optional.'
+)
 EXTRA_FRACTION_DIGITS = re.compile(r"(\.\d{6})\d+")
 
 
@@ -272,6 +278,8 @@ DEFAULT_ORDERING = "-created_at"
 def render_error(err: ApiError) -> Reply:
     if err.kind == "invalid_request" and ANY_OF_FAILED in err.message:
         err = ApiError(err.status, WINDOW_HELP, kind=err.kind, headers=err.headers)
+    elif err.kind == "invalid_request" and REQUIRED_MISSING in err.message:
+        err = ApiError(err.status, f"{err.message}. {REQUIRED_HELP}", kind=err.kind, headers=err.headers)
     return esper_common.render_error(err)
 
 

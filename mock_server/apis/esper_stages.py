@@ -164,7 +164,7 @@ async def create_stage(state: State, pipeline_id: str, body: dict[str, Any]) -> 
         "name": body["name"],
         "description": body.get("description", ""),
         "pipeline_id": pipeline_id,
-        "timeout_seconds": body.get("timeout_seconds", 0),
+        "timeout_seconds": int(body.get("timeout_seconds", 0)),  # 10.0 is 10, as DRF's IntegerField reads it
         "created_at": now,
         "updated_at": now,
     }
@@ -180,6 +180,8 @@ async def update_stage(state: State, pipeline_id: str, stage_id: str, body: dict
     stage = find_stage(state, pipeline_id, stage_id)
     # Partial update: the seed's PUT body has no required field, so what is not sent is kept.
     stage.update({key: body[key] for key in EDITABLE if key in body})
+    if "timeout_seconds" in body:
+        stage["timeout_seconds"] = int(body["timeout_seconds"])  # 10.0 is 10, as DRF's IntegerField reads it
     stage["updated_at"] = timestamp(state.ctx)
     return envelope(stage)
 

@@ -129,6 +129,20 @@ def test_create_requires_a_device_query(client: TestClient) -> None:
     assert "'operation_device_query' is a required property" in body["message"]
 
 
+@pytest.mark.parametrize("missing", ["operation_type", "schedule_type", "operation_device_query"])
+def test_create_needs_the_three_fields_and_says_so(client: TestClient, missing: str) -> None:
+    body = {"operation_type": "CONVERGE", "schedule_type": "IMMEDIATE", "operation_device_query": TWO_DEVICES}
+    del body[missing]
+    message = call(client, "POST", OPERATIONS, 400, json=body)["message"]
+    assert f"'{missing}' is a required property" in message
+    assert "An operation needs operation_type (what to do), schedule_type" in message
+
+
+def test_create_needs_neither_arguments_nor_schedule_args_for_immediate(client: TestClient) -> None:
+    op = create(client)
+    assert (op["arguments"], op["schedule_args"]) == ({}, None)
+
+
 def test_create_rejects_an_unknown_schedule_type(client: TestClient) -> None:
     body = {"operation_type": "CONVERGE", "schedule_type": "LATER", "operation_device_query": {}}
     assert "schedule_type" in call(client, "POST", OPERATIONS, 400, json=body)["message"]

@@ -91,7 +91,7 @@ def test_created_stage_is_listed_last(client: TestClient) -> None:
         {"name": "x", "timeout_seconds": -1},
         {"name": "x", "timeout_seconds": 1.5},
         {"name": "x", "timeout_seconds": 2**31},
-        {"name": "x", "description": None},
+        {"name": "x", "description": 5},
     ],
     ids=[
         "no-name",
@@ -100,7 +100,7 @@ def test_created_stage_is_listed_last(client: TestClient) -> None:
         "negative-timeout",
         "fractional-timeout",
         "timeout-over-int32",
-        "null-description",
+        "description-not-string",
     ],
 )
 def test_create_rejects_a_bad_body_with_400_and_creates_nothing(client: TestClient, body: dict[str, Any]) -> None:
@@ -421,3 +421,23 @@ def test_stage_lifecycle_machine_holds_on_the_mock(client: TestClient) -> None:
     client.headers.update(AUTH)
     quick = settings(max_examples=5, stateful_step_count=8, deadline=None, database=None)
     run_state_machine_as_test(bind(properties.StageLifecycle, client), settings=quick)
+
+
+def test_description_may_be_null_on_create_and_update(client: TestClient) -> None:
+    stage = create(client, description=None)
+    assert stage["description"] is None
+    updated = call(client, "PUT", f"{STAGES}{stage['id']}/", json={"description": None})
+    assert updated["description"] is None
+    assert call(client, "PUT", CANARY_URL, json={"description": None})["description"] is None
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_whole_timeout_written_as_a_fraction_is_read_as_an_integer(client: TestClient, method: str) -> None:
+    url = STAGES if method == "POST" else CANARY_URL
+    stage = call(client, method, url, json={"name": "Timed", "timeout_seconds": 10.0})
+    assert stage["timeout_seconds"] == 10 and isinstance(stage["timeout_seconds"], int)
+    assert call(client, "GET", f"{STAGES}{stage['id']}/")["timeout_seconds"] == 10
+
+
+def test_fractional_timeout_is_400(client: TestClient) -> None:
+    call(client, "PUT", CANARY_URL, status=400, json={"timeout_seconds": 10.5})
