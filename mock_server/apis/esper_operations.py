@@ -379,4 +379,5 @@ API = MockApi(
     any_token_principal={"sub": "esper-api-key"},
     credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-operations fixture).",
     fixture_schemas={"operations": "Operation"},
+    trailing_slash="append",
 )

@@ -272,4 +272,5 @@ API = MockApi(
     credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-stages fixture).",
     fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
     admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},
+    trailing_slash="append",
 )
