@@ -29,7 +29,7 @@ from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
-from mock_server.middleware import BodyLimit, Latency
+from mock_server.middleware import BodyLimit, Latency, ReadAsJson
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.runtime import Runtime, Slot
@@ -77,6 +77,8 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         validator_map={"parameter": CompiledParameterValidator},
     )
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    if api.json_media_types:
+        app.add_middleware(ReadAsJson, position=MiddlewarePosition.BEFORE_ROUTING, media_types=api.json_media_types)
     handler = make_error_handler(api.render_error, table.allow)
     for exc_type in HANDLED:
         app.add_error_handler(exc_type, handler)
