@@ -32,7 +32,19 @@ class TrailingSlashes:
     async def answered(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer (True) or rewrite `scope` in place (False) when only the trailing slash is off."""
         path: str = scope["path"]
-        if scope["type"] != "http" or path == "/" or self.table.match(path) is not None:
+        if scope["type"] != "http" or path == "/":
+            return False
+        if "\n" in path:
+            # Starlette's mount pattern (`.*$`) cannot match a newline but its slash redirect can, so it
+            # would bounce such a path between its two spellings forever. No id or name holds one: 404.
+            owner = self.table.owner(path)
+            if owner is None:
+                return False
+            await self._not_found(owner, f"No operation at {path!r}: no path or id holds a newline.")(
+                scope, receive, send
+            )
+            return True
+        if self.table.match(path) is not None:
             return False
         other = path.rstrip("/") if path.endswith("/") else f"{path}/"
         template = self.table.match(other)
@@ -47,10 +59,12 @@ class TrailingSlashes:
             location = f"{other}?{query}" if query else other
             response = Response(status_code=301, headers={"Location": location}, media_type="text/html")
         else:
-            error = ApiError(
-                404, f"No operation at {path}; did you mean {other}? Paths are matched exactly.", kind="no_route"
-            )
-            reply = to_response(self.apis[template.api].render_error(error))
-            response = Response(reply.body, reply.status_code, dict(reply.headers or {}), reply.content_type)
+            hint = f"No operation at {path}; did you mean {other}? Paths are matched exactly."
+            response = self._not_found(template.api, hint)
         await response(scope, receive, send)
         return True
+
+    def _not_found(self, api: str, message: str) -> Response:
+        """The API's own 404 for a path it does not serve."""
+        reply = to_response(self.apis[api].render_error(ApiError(404, message, kind="no_route")))
+        return Response(reply.body, reply.status_code, dict(reply.headers or {}), reply.content_type)

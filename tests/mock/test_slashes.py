@@ -61,3 +61,10 @@ def test_instabase_path_with_a_trailing_slash_is_a_404_in_the_v1_format(client: 
         "status": "ERROR",
         "msg": "No operation at /api/v1/flow/pipeline/; did you mean /api/v1/flow/pipeline? Paths are matched exactly.",
     }
+
+
+@pytest.mark.parametrize("suffix", ["/x%0A/", "/x%0A", "/x%0Ay/"])
+def test_a_path_with_a_newline_is_a_404_not_a_redirect_loop(client: TestClient, suffix: str) -> None:
+    response = client.get(f"{STAGES}{suffix}", headers=ESPER, follow_redirects=False)
+    assert response.status_code == 404
+    assert response.json()["code"] == 404 and "newline" in response.json()["message"]
