@@ -103,3 +103,7 @@ class MockApi:
     """Top-level fixture key -> component schema name each of its items must validate against."""
     admin_actions: Mapping[str, AdminAction] = field(default_factory=dict)
     """Extra `POST /__admin/<name>/<action>` endpoints: (state, json body) -> JSON-able result."""
+    trailing_slash: Literal["append", "ignore", "not_found"] = "not_found"
+    """What a documented path with its trailing slash added or dropped gets (`mock_server/slashes.py`)."""
+    json_media_types: frozenset[str] = frozenset()
+    """Request media types whose bodies the real service reads as JSON all the same (`ReadAsJson`)."""

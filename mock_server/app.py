@@ -26,12 +26,13 @@ from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
-from mock_server.middleware import BodyLimit, Latency
+from mock_server.middleware import BodyLimit, Latency, ReadAsJson
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
+from mock_server.slashes import TrailingSlashes
 from mock_server.validation import validator_map
 
 
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0]) for api in apis})
     table = PathTable(list(settings.apis))
     apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
-    app: ASGIApp = Latency(Dispatcher(table, apps, _admin_app(runtime)), settings.latency_ms)
+    slashes = TrailingSlashes(table, {api.name: api for api in apis})
+    app: ASGIApp = Latency(Dispatcher(table, apps, _admin_app(runtime), slashes), settings.latency_ms)
     return CORSMiddleware(
         app,
         allow_origins=list(settings.cors_origins),
@@ -72,6 +74,8 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         validator_map=validator_map(),
     )
     app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    if api.json_media_types:
+        app.add_middleware(ReadAsJson, position=MiddlewarePosition.BEFORE_ROUTING, media_types=api.json_media_types)
     handler = make_error_handler(api.render_error, table.allow)
     for exc_type in HANDLED:
         app.add_error_handler(exc_type, handler)
@@ -91,14 +95,19 @@ def _admin_app(runtime: Runtime) -> AsyncApp:
 class Dispatcher:
     """Route each request to the app of the API that owns its path, and fan out the lifespan."""
 
-    def __init__(self, table: PathTable, apps: dict[str, ASGIApp], admin_app: ASGIApp) -> None:
+    def __init__(
+        self, table: PathTable, apps: dict[str, ASGIApp], admin_app: ASGIApp, slashes: TrailingSlashes
+    ) -> None:
         self.table = table
         self.apps = apps
         self.admin_app = admin_app
+        self.slashes = slashes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _fan_out_lifespan([*self.apps.values(), self.admin_app], receive, send)
+            return
+        if await self.slashes.answered(scope, receive, send):
             return
         app = self.route(scope["path"])
         if app is None:

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware for behaviour that spans every API: slow responses and body limits."""
+"""Pure ASGI middleware for behaviour that spans every API: slow responses, body limits, bodies read as JSON."""
 
 from __future__ import annotations
 
@@ -61,3 +61,26 @@ class BodyLimit:
 
     def _too_large(self) -> ApiError:
         return ApiError(413, f"The request body is over {self.max_bytes} bytes; send less.", kind="payload_too_large")
+
+
+class ReadAsJson:
+    """Relabel bodies declared as one of `media_types` as JSON, before validation.
+
+    For services that decode the raw body as JSON whatever its declared type (Instabase: the seed's own
+    example sends no Content-Type, and `curl -d` labels the same JSON text as a form).
+    """
+
+    def __init__(self, app: ASGIApp, media_types: frozenset[str]) -> None:
+        self.app = app
+        self.media_types = {media_type.encode() for media_type in media_types}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = [
+                (name, b"application/json")
+                if name == b"content-type" and value.split(b";", 1)[0].strip().lower() in self.media_types
+                else (name, value)
+                for name, value in scope["headers"]
+            ]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from connexion import context
 
@@ -25,20 +25,62 @@ def render_error(err: ApiError) -> Reply:
     return envelope({}, code=err.status, message=err.message), err.status, {}
 
 
-def page(items: Sequence[Any], limit: int, offset: int, extra_query: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A DRF limit/offset page; `next`/`previous` are absolute URLs of the same request, or null."""
-    window = list(items[offset : offset + limit])
-    base = str(context.request.url.replace(query=""))
-    query = {k: v for k, v in (extra_query or {}).items() if v is not None}
+# DRF's LimitOffsetPagination as Esper configures it: default 20 (Esper's global docs); the cap is the
+# mock's decision (DRF's own default has none), documented in both specs.
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
 
-    def link(at: int) -> str:
-        return f"{base}?{urlencode({**query, 'limit': limit, 'offset': at})}"
 
+def positive_int(text: str | None, *, strict: bool = False, cutoff: int | None = None) -> int:
+    """DRF's `_positive_int`: Python's `int()` of the text, refusing negatives (and 0 when strict),
+    capped at `cutoff`. Raises ValueError for those and for an absent value (DRF's KeyError)."""
+    if text is None:
+        raise ValueError("absent")
+    value = int(text)
+    if value < 0 or (value == 0 and strict):
+        raise ValueError(text)
+    return min(value, cutoff) if cutoff else value
+
+
+def limit_offset(limit: str | None, offset: str | None) -> tuple[int, int]:
+    """What DRF makes of the query's `limit`/`offset`: anything unusable falls back to the default."""
+    try:
+        size = positive_int(limit, strict=True, cutoff=MAX_LIMIT)
+    except ValueError:
+        size = DEFAULT_LIMIT
+    try:
+        start = positive_int(offset)
+    except ValueError:
+        start = 0
+    return size, start
+
+
+def with_query(url: str, **values: int | None) -> str:
+    """DRF's `replace_query_param`/`remove_query_param`: set (or drop, for None) keys of the URL's own
+    query, keep everything else the client sent (blank values too), sort by key."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    for key, value in values.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = [str(value)]
+    return urlunsplit(parts._replace(query=urlencode(sorted(query.items()), doseq=True)))
+
+
+def page(items: Sequence[Any], limit: str | None, offset: str | None) -> dict[str, Any]:
+    """A DRF limit/offset page of the raw `limit`/`offset` query values; `next`/`previous` are the
+    request's own absolute URL with only limit/offset changed (as DRF builds them), or null."""
+    size, start = limit_offset(limit, offset)
+    url = str(context.request.url)
+    previous = None
+    if start > 0:
+        previous = with_query(url, limit=size, offset=start - size if start - size > 0 else None)
     return {
         "count": len(items),
-        "next": link(offset + limit) if offset + limit < len(items) else None,
-        "previous": link(max(offset - limit, 0)) if offset > 0 else None,
-        "results": window,
+        "next": with_query(url, limit=size, offset=start + size) if start + size < len(items) else None,
+        "previous": previous,
+        "results": list(items[start : start + size]),
     }
 
 

@@ -40,10 +40,11 @@ STATE_CODES = {
     120: "TIMEOUT",
 }
 CODE_OF = {name: code for code, name in STATE_CODES.items()}
-# What each schedule type does on its own. WINDOW operations are scheduled at once and then wait:
-# the mock opens no windows (spec, "Schedules").
+# What each schedule type does on its own. WINDOW operations are scheduled at once, wait for their window
+# and then run the IMMEDIATE path from RESOLVING on; one that cannot finish inside a window ends in
+# TIMEOUT when the window closes (spec, "Schedules").
 IMMEDIATE_PATH = ("CREATED", "RESOLVING", "RESOLVED", "DISPATCHING", "DISPATCHED", "PROCESSING", "COMPLETED", "SUCCESS")
-PATHS = {"IMMEDIATE": IMMEDIATE_PATH, "WINDOW": ("CREATED", "SCHEDULED")}
+PATHS = {"IMMEDIATE": IMMEDIATE_PATH, "WINDOW": ("CREATED", "SCHEDULED", *IMMEDIATE_PATH[1:])}
 TERMINAL = ("SUCCESS", "FAILURE", "CANCELLED", "TIMEOUT")
 NON_TERMINAL = ", ".join(name for name in STATE_CODES.values() if name not in TERMINAL)
 # The update body says FAILED where objects say FAILURE (seed); the other names are the same.
@@ -63,6 +64,12 @@ WINDOW_HELP = (
     "schedule_type WINDOW needs schedule_args with start_datetime and end_datetime (ISO 8601 date-times), "
     "time_type (console or device) and days (a non-empty list of weekdays, 0 = Monday .. 6 = Sunday); "
     "or send schedule_type IMMEDIATE."
+)
+# Connexion's words for a missing required field; the spec's "Required fields" says why these three are.
+REQUIRED_MISSING = "is a required property"
+REQUIRED_HELP = (
+    "An operation needs operation_type (what to do), schedule_type (IMMEDIATE or WINDOW) and "
+    'operation_device_query (which devices, e.g. {"device_ids": "id1,id2"}); schedule_args and arguments are optional.'
 )
 EXTRA_FRACTION_DIGITS = re.compile(r"(\.\d{6})\d+")
 
@@ -126,6 +133,27 @@ def time_of_day(date_time: str | None) -> str | None:
     return date_time[11:19] if date_time else None  # HH:MM:SS of an RFC 3339 date-time
 
 
+def window_at(args: Mapping[str, Any], moment: datetime) -> tuple[datetime, datetime] | None:
+    """(open, close) of the first window time at or after `moment`, or None if the window has no time left.
+
+    A window is open every day listed in `days`, from the time of day of `start_datetime` to that of
+    `end_datetime` (the `window_start_time`/`window_end_time` the service derives; equal times mean the
+    whole day), between `start_datetime` and `end_datetime`. Times are read in the offset the start was
+    given in, for `time_type: device` too (the mock knows no device time zones).
+    """
+    start, end = parse_time(args["start_datetime"]), parse_time(args["end_datetime"])
+    length = timedelta(seconds=(end - start).seconds) or timedelta(days=1)  # end's time of day minus start's
+    moment = max(moment, start)
+    first_day = moment.astimezone(start.tzinfo).date() - timedelta(days=1)  # yesterday's may still be open
+    for offset in range(9):  # every weekday comes round within a week
+        day = first_day + timedelta(days=offset)
+        opens = datetime.combine(day, start.timetz())
+        closes = min(opens + length, end)
+        if day.weekday() in args["days"] and max(opens, moment) < closes:
+            return max(opens, moment), closes
+    return None
+
+
 def check_window(body: Mapping[str, Any]) -> None:
     """The one rule the schema cannot say: a window ends after it starts."""
     if body["schedule_type"] != "WINDOW":
@@ -187,12 +215,44 @@ class State:
 
     def advance(self, op: dict[str, Any], now: datetime) -> None:
         path = PATHS[op["schedule_type"]]
-        step = timedelta(seconds=self.step_seconds if op["schedule_type"] == "IMMEDIATE" else 0)
+        window = op["schedule_type"] == "WINDOW"
         while op["state"] in path[:-1]:
-            due = parse_time(op["operation_activity"][-1]["created_at"]) + step
+            last = parse_time(op["operation_activity"][-1]["created_at"])
+            if window and op["state"] in ("CREATED", "SCHEDULED"):
+                waiting = len(op["operation_activity"])
+                self.open_window(op, last, now)
+                if len(op["operation_activity"]) == waiting:  # the window has not opened yet
+                    return
+                continue
+            due = last + timedelta(seconds=self.step_seconds)
+            closes = self.window_close(op) if window else None
+            if closes is not None and closes <= due:  # the window shuts before the next step is due
+                if closes <= now:
+                    record(op, "TIMEOUT", closes)
+                return
             if due > now:
                 return
             record(op, path[path.index(op["state"]) + 1], due)
+
+    def open_window(self, op: dict[str, Any], last: datetime, now: datetime) -> None:
+        """CREATED -> SCHEDULED at once; SCHEDULED -> RESOLVING when the clock reaches the window, or
+        TIMEOUT when `end_datetime` passes with no window time left."""
+        if op["state"] == "CREATED":
+            record(op, "SCHEDULED", last)
+            return
+        window = window_at(op["schedule_args"], last)
+        if window is None:
+            ended = max(parse_time(op["schedule_args"]["end_datetime"]), last)
+            if ended <= now:
+                record(op, "TIMEOUT", ended)
+        elif window[0] <= now:
+            record(op, "RESOLVING", window[0])
+
+    def window_close(self, op: dict[str, Any]) -> datetime | None:
+        """When the window the running operation started in (its latest RESOLVING) closes."""
+        starts = [e["created_at"] for e in op["operation_activity"] if e["operation_state"] == "RESOLVING"]
+        window = window_at(op["schedule_args"], parse_time(starts[-1])) if starts else None
+        return window[1] if window else None
 
     def find(self, operation_id: str) -> dict[str, Any]:
         op = self.operations.get(operation_id)
@@ -212,9 +272,14 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
+DEFAULT_ORDERING = "-created_at"
+
+
 def render_error(err: ApiError) -> Reply:
     if err.kind == "invalid_request" and ANY_OF_FAILED in err.message:
         err = ApiError(err.status, WINDOW_HELP, kind=err.kind, headers=err.headers)
+    elif err.kind == "invalid_request" and REQUIRED_MISSING in err.message:
+        err = ApiError(err.status, f"{err.message}. {REQUIRED_HELP}", kind=err.kind, headers=err.headers)
     return esper_common.render_error(err)
 
 
@@ -222,14 +287,27 @@ def render_error(err: ApiError) -> Reply:
 
 
 async def list_operations(
-    db: State, limit: int = 20, offset: int = 0, state: int | None = None, ordering: str = "-created_at"
+    db: State, limit: str | None = None, offset: str | None = None, state: str = "", ordering: str = ""
 ) -> dict[str, Any]:
     db.now()
-    items = [op for op in db.operations.values() if state is None or op["state"] == STATE_CODES[state]]
-    field = ordering.lstrip("-")
-    # Ties broken by id in the same direction, so paging a sort is stable (spec, "List").
-    items.sort(key=lambda op: (SORT_KEYS[field](op), op["id"]), reverse=ordering.startswith("-"))
-    return {"content": esper_common.page(items, limit, offset, {"state": state, "ordering": ordering})}
+    # An empty `state=` filters nothing (django-filter skips empty values); the spec allows only codes.
+    items = [op for op in db.operations.values() if not state or op["state"] == STATE_CODES[int(state)]]
+    sort(items, ordering_terms(ordering))
+    return {"content": esper_common.page(items, limit, offset)}
+
+
+def ordering_terms(ordering: str) -> list[str]:
+    """DRF's OrderingFilter: comma-separated terms, unknown ones dropped; none left means the default."""
+    terms = [term.strip() for term in ordering.split(",")]
+    known = [term for term in terms if term.removeprefix("-") in SORT_KEYS]
+    return known or [DEFAULT_ORDERING]
+
+
+def sort(items: list[dict[str, Any]], terms: list[str]) -> None:
+    """Order by the terms, first term first; ties broken by id in the first term's direction (spec, "List")."""
+    items.sort(key=lambda op: op["id"], reverse=terms[0].startswith("-"))
+    for term in reversed(terms):  # stable sorts, least significant first
+        items.sort(key=SORT_KEYS[term.removeprefix("-")], reverse=term.startswith("-"))
 
 
 async def create_operation(db: State, body: dict[str, Any], principal: Principal) -> Reply:
@@ -281,7 +359,10 @@ async def update_operation(
             f"only operations in a non-terminal state ({NON_TERMINAL}) can.",
             kind="conflict",
         )
-    record(op, UPDATE_STATES[body["state"]], now)
+    if UPDATE_STATES[body["state"]] != op["state"]:
+        record(op, UPDATE_STATES[body["state"]], now)
+    else:  # already in that state: nothing new to log in the activity (spec, "Update")
+        op["updated_at"] = format_time(now)
     if "reason" in body:
         op["reason"] = body["reason"]
     op["updated_by"] = principal.get("sub")
@@ -298,4 +379,5 @@ API = MockApi(
     any_token_principal={"sub": "esper-api-key"},
     credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-operations fixture).",
     fixture_schemas={"operations": "Operation"},
+    trailing_slash="append",
 )

@@ -22,7 +22,6 @@ from mock_server.apis.esper_common import envelope, page, render_error, verify
 
 EDITABLE = ("name", "description", "timeout_seconds")
 TARGET_LIST_TYPES = ("DEVICES", "GROUPS", "COLLECTIONS")
-DEFAULT_LIMIT = 20  # Esper's global docs: limit defaults to 20, offset to 0
 
 
 def timestamp(ctx: Context) -> str:
@@ -149,7 +148,9 @@ def find_any_stage(state: State, stage_id: str) -> dict[str, Any]:
 # Stages
 
 
-async def list_stages(state: State, pipeline_id: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+async def list_stages(
+    state: State, pipeline_id: str, limit: str | None = None, offset: str | None = None
+) -> dict[str, Any]:
     find_pipeline(state, pipeline_id)
     return envelope(page(ValuesView(state.stages_by_pipeline.get(pipeline_id, {})), limit, offset))
 
@@ -163,7 +164,7 @@ async def create_stage(state: State, pipeline_id: str, body: dict[str, Any]) -> 
         "name": body["name"],
         "description": body.get("description", ""),
         "pipeline_id": pipeline_id,
-        "timeout_seconds": body.get("timeout_seconds", 0),
+        "timeout_seconds": int(body.get("timeout_seconds", 0)),  # 10.0 is 10, as DRF's IntegerField reads it
         "created_at": now,
         "updated_at": now,
     }
@@ -179,6 +180,8 @@ async def update_stage(state: State, pipeline_id: str, stage_id: str, body: dict
     stage = find_stage(state, pipeline_id, stage_id)
     # Partial update: the seed's PUT body has no required field, so what is not sent is kept.
     stage.update({key: body[key] for key in EDITABLE if key in body})
+    if "timeout_seconds" in body:
+        stage["timeout_seconds"] = int(body["timeout_seconds"])  # 10.0 is 10, as DRF's IntegerField reads it
     stage["updated_at"] = timestamp(state.ctx)
     return envelope(stage)
 
@@ -193,14 +196,15 @@ async def delete_stage(state: State, pipeline_id: str, stage_id: str) -> dict[st
 
 
 async def list_stage_target_lists(
-    state: State, stage_id: str, type: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0
+    state: State, stage_id: str, type: str | None = None, limit: str | None = None, offset: str | None = None
 ) -> dict[str, Any]:
     find_any_stage(state, stage_id)
     attached = [state.target_lists[tl_id] for tl_id in state.attachments.get(stage_id, [])]
     # The filter is lower case, the field upper case (seed vs research §1): compare case-insensitively.
-    if type is not None:
+    # An empty `type=` filters nothing, as django-filter skips empty values.
+    if type:
         attached = [t for t in attached if t["target_list_type"] == type.upper()]
-    return envelope(page(attached, limit, offset, {"type": type}))
+    return envelope(page(attached, limit, offset))
 
 
 async def attach_target_list(state: State, stage_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -268,4 +272,5 @@ API = MockApi(
     credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-stages fixture).",
     fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
     admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},
+    trailing_slash="append",
 )

@@ -261,4 +261,5 @@ API = MockApi(
     credentials_help="HTTP Basic: admin:badger (view and operate every pipeline) or viewer:viewer (view only).",
     fixture_schemas={"stages": "Stage"},
     admin_actions={"start-stage-run": admin_start_stage_run},
+    trailing_slash="ignore",
 )

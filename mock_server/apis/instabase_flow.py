@@ -164,9 +164,13 @@ async def update_job_pipelines(state: State, body: dict[str, Any], principal: Pr
         check_update(state, principal.get("sub", ""), job_id, wanted)
     except UpdateRefused as refusal:
         return {"status": "ERROR", "msg": str(refusal)}
-    state.jobs[job_id] = wanted
+    user = principal.get("sub", "")
+    # Pipelines the caller cannot read stay attached and unnamed (spec: Permissions and visibility).
+    hidden = [pid for pid in state.jobs[job_id] if not state.pipelines[pid].grant_for(user).can_read]
+    state.jobs[job_id] = wanted + hidden
     # Answer from the stored job, not the request: the response is the read-back of the update.
-    return {"status": "OK", "updated_pipelines": [updated_item(state.pipelines[pid]) for pid in state.jobs[job_id]]}
+    visible = [pid for pid in state.jobs[job_id] if pid not in hidden]
+    return {"status": "OK", "updated_pipelines": [updated_item(state.pipelines[pid]) for pid in visible]}
 
 
 def check_update(state: State, user: str, job_id: str, wanted: list[str]) -> None:
@@ -178,7 +182,7 @@ def check_update(state: State, user: str, job_id: str, wanted: list[str]) -> Non
         raise UpdateRefused(
             f"Pipeline(s) not found: {_join(unseen)}. Use ids from GET /api/v1/flow/pipeline (pipelines you can read)."
         )
-    current = state.jobs[job_id]
+    current = [pid for pid in state.jobs[job_id] if state.pipelines[pid].grant_for(user).can_read]
     changed = [pid for pid in wanted if pid not in current] + [pid for pid in current if pid not in wanted]
     denied = [pid for pid in changed if not state.pipelines[pid].grant_for(user).can_change]
     if denied:
@@ -228,4 +232,5 @@ API = MockApi(
     credentials_help="Authorization: Bearer mock-token (flow-admin, manages the seed's pipelines) or "
     "Bearer mock-token-analyst (flow-analyst, fewer permissions).",
     fixture_schemas={"jobs": "UpdateJobPipelinesRequest"},
+    json_media_types=frozenset({"application/x-www-form-urlencoded"}),  # `curl -d '{...}'` (spec)
 )

@@ -129,6 +129,20 @@ def test_create_requires_a_device_query(client: TestClient) -> None:
     assert "'operation_device_query' is a required property" in body["message"]
 
 
+@pytest.mark.parametrize("missing", ["operation_type", "schedule_type", "operation_device_query"])
+def test_create_needs_the_three_fields_and_says_so(client: TestClient, missing: str) -> None:
+    body = {"operation_type": "CONVERGE", "schedule_type": "IMMEDIATE", "operation_device_query": TWO_DEVICES}
+    del body[missing]
+    message = call(client, "POST", OPERATIONS, 400, json=body)["message"]
+    assert f"'{missing}' is a required property" in message
+    assert "An operation needs operation_type (what to do), schedule_type" in message
+
+
+def test_create_needs_neither_arguments_nor_schedule_args_for_immediate(client: TestClient) -> None:
+    op = create(client)
+    assert (op["arguments"], op["schedule_args"]) == ({}, None)
+
+
 def test_create_rejects_an_unknown_schedule_type(client: TestClient) -> None:
     body = {"operation_type": "CONVERGE", "schedule_type": "LATER", "operation_device_query": {}}
     assert "schedule_type" in call(client, "POST", OPERATIONS, 400, json=body)["message"]
@@ -149,10 +163,64 @@ def test_window_operation_is_scheduled_at_once_with_both_steps_recorded(client: 
     assert [a["operation_state"] for a in op["operation_activity"]] == ["CREATED", "SCHEDULED"]
 
 
-def test_window_operation_stays_scheduled_as_time_passes(client: TestClient) -> None:
+def test_window_operation_stays_scheduled_until_its_window(client: TestClient) -> None:
     op = create_window(client)
     advance(client, 86400)
     assert get(client, op["id"])["state"] == "SCHEDULED"
+
+
+def advance_to(client: TestClient, op: dict[str, Any], stamp: str) -> None:
+    """Move the mock's clock to a little after `stamp` (the seeded clock also ticks once per request),
+    at most a year per call as the admin API allows."""
+    left = (when(stamp) - when(op["created_at"])).total_seconds()
+    while left > 0:
+        advance(client, min(left, 31536000))
+        left -= 31536000
+
+
+def activity(op: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(a["operation_state"], a["created_at"]) for a in op["operation_activity"]]
+
+
+def test_window_operation_runs_when_the_clock_reaches_its_window(client: TestClient) -> None:
+    op = create_window(client)  # Friday 2030-03-01 01:00 to 04:00, weekdays
+    advance_to(client, op, "2030-03-01T00:59:00Z")
+    assert get(client, op["id"])["state"] == "SCHEDULED"
+    advance(client, 120)
+    done = get(client, op["id"])
+    assert done["state"] == "SUCCESS"
+    assert [state for state, _ in activity(done)] == ["CREATED", "SCHEDULED", *IMMEDIATE_PATH[1:]]
+    assert activity(done)[2] == ("RESOLVING", "2030-03-01T01:00:00.000000Z")  # the moment the window opened
+    assert done["operation_stats"]["success_device_count"] == 2
+
+
+def test_window_opens_on_the_next_listed_day_at_its_start_time(client: TestClient) -> None:
+    op = create_window(client, days=[6])  # Fridays' start, but only Sundays are listed
+    advance_to(client, op, "2030-03-03T01:00:05Z")
+    assert activity(get(client, op["id"]))[2] == ("RESOLVING", "2030-03-03T01:00:00.000000Z")
+
+
+def test_window_that_closes_with_no_time_left_ends_in_timeout(client: TestClient) -> None:
+    op = create_window(client, end_datetime="2030-03-02T04:00:00Z", days=[0])  # Fri-Sat, Mondays only
+    advance_to(client, op, "2030-03-02T05:00:00Z")
+    assert activity(get(client, op["id"]))[-2:] == [
+        ("SCHEDULED", op["operation_activity"][-1]["created_at"]),
+        ("TIMEOUT", "2030-03-02T04:00:00.000000Z"),
+    ]
+
+
+def test_window_too_short_to_finish_ends_in_timeout_when_it_closes(client: TestClient) -> None:
+    op = create_window(client, end_datetime="2030-03-01T01:00:02Z")  # two seconds; a run takes 3.5
+    advance_to(client, op, "2030-03-01T02:00:00Z")
+    states = activity(get(client, op["id"]))
+    assert [state for state, _ in states] == ["CREATED", "SCHEDULED", *IMMEDIATE_PATH[1:5], "TIMEOUT"]
+    assert states[-1] == ("TIMEOUT", "2030-03-01T01:00:02.000000Z")
+
+
+def test_window_entirely_in_the_past_times_out_at_once(client: TestClient) -> None:
+    op = create_window(client, start_datetime="2024-01-01T01:00:00Z", end_datetime="2024-01-05T04:00:00Z")
+    assert op["state"] == "TIMEOUT"
+    assert [state for state, _ in activity(op)] == ["CREATED", "SCHEDULED", "TIMEOUT"]
 
 
 def test_window_times_are_derived_from_start_and_end_not_taken_from_the_request(client: TestClient) -> None:
@@ -284,9 +352,12 @@ def test_update_of_a_completed_operation_is_400(client: TestClient) -> None:
     assert "terminal state SUCCESS" in update(client, op["id"], 400, state="CANCELLED")["message"]
 
 
-def test_update_of_a_scheduled_operation_may_reschedule_it(client: TestClient) -> None:
-    update(client, SEED_ID, state="SCHEDULED")
-    assert [a["operation_state"] for a in get(client, SEED_ID)["operation_activity"]][-2:] == ["SCHEDULED"] * 2
+def test_update_of_a_scheduled_operation_to_scheduled_logs_nothing_new(client: TestClient) -> None:
+    before = get(client, SEED_ID)
+    update(client, SEED_ID, state="SCHEDULED", reason="keep the window")
+    after = get(client, SEED_ID)
+    assert after["operation_activity"] == before["operation_activity"]
+    assert (after["reason"], after["updated_at"] > before["updated_at"]) == ("keep the window", True)
 
 
 def test_update_rejects_a_state_outside_the_enum(client: TestClient) -> None:
@@ -335,7 +406,12 @@ def test_state_filter_follows_progress(client: TestClient) -> None:
 
 
 def test_state_filter_outside_the_codes_is_400(client: TestClient) -> None:
-    assert "15 is not one of" in call(client, "GET", OPERATIONS, 400, params={"state": 15})["message"]
+    assert "'15' is not one of" in call(client, "GET", OPERATIONS, 400, params={"state": 15})["message"]
+
+
+def test_empty_state_filter_filters_nothing(client: TestClient) -> None:
+    """django-filter skips an empty value: `state=` lists everything."""
+    assert listing(client, state="")["count"] == 6
 
 
 SORT_KEYS = {
@@ -361,17 +437,28 @@ def test_default_order_is_newest_first(client: TestClient) -> None:
     assert created == sorted(created, reverse=True)
 
 
-def test_ordering_outside_the_enum_is_400(client: TestClient) -> None:
-    call(client, "GET", OPERATIONS, 400, params={"ordering": "id"})
+@pytest.mark.parametrize("ordering", ["id", "", "-", "--state", "nonsense,also"])
+def test_unknown_or_empty_ordering_falls_back_to_newest_first(client: TestClient, ordering: str) -> None:
+    """DRF's OrderingFilter drops unknown fields; with none left the default applies."""
+    assert listing(client, ordering=ordering, limit=100) == listing(client, limit=100)
+
+
+def test_ordering_takes_several_fields_and_skips_unknown_ones(client: TestClient) -> None:
+    create(client)
+    create_window(client)
+    results = listing(client, ordering="bogus,state,-created_at", limit=100)["results"]
+    keys = [(STATE_CODES[op["state"]], -when(op["created_at"]).timestamp()) for op in results]
+    assert keys == sorted(keys)
 
 
 def test_pages_walk_the_whole_list_once_with_links(client: TestClient) -> None:
     first = listing(client, limit=4)
     assert first["count"] == 6 and first["previous"] is None
-    assert query(first["next"]) == {"limit": ["4"], "offset": ["4"], "ordering": ["-created_at"]}
+    # DRF builds links from the request's own query: no ordering the client did not send, no offset=0.
+    assert query(first["next"]) == {"limit": ["4"], "offset": ["4"]}
     second = call(client, "GET", first["next"])["content"]
     assert second["next"] is None
-    assert query(second["previous"]) == {"limit": ["4"], "offset": ["0"], "ordering": ["-created_at"]}
+    assert query(second["previous"]) == {"limit": ["4"]}
     ids = [op["id"] for op in first["results"] + second["results"]]
     assert ids == [op["id"] for op in listing(client, limit=100)["results"]]
 
@@ -386,9 +473,21 @@ def test_offset_past_the_end_is_an_empty_page(client: TestClient) -> None:
     assert page["results"] == [] and page["count"] == 6 and page["next"] is None
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}])
-def test_paging_outside_its_bounds_is_400(client: TestClient, params: dict[str, int]) -> None:
-    call(client, "GET", OPERATIONS, 400, params=params)
+def test_page_links_keep_what_the_client_sent_sorted_by_key(client: TestClient) -> None:
+    page = listing(client, ordering="state", state="", limit=2, offset=3, extra="kept")
+    assert page["next"].split("?", 1)[1] == "extra=kept&limit=2&offset=5&ordering=state&state="
+    assert page["previous"].split("?", 1)[1] == "extra=kept&limit=2&offset=1&ordering=state&state="
+
+
+@pytest.mark.parametrize(
+    ("params", "size", "start"),
+    [({"limit": 0}, 20, 0), ({"limit": 101}, 100, 0), ({"offset": -1}, 20, 0), ({"limit": "abc", "offset": 2}, 20, 2)],
+)
+def test_paging_is_read_as_drf_does(client: TestClient, params: dict[str, Any], size: int, start: int) -> None:
+    everything = listing(client, limit=100)["results"]
+    page = listing(client, **params)
+    assert page["results"] == everything[start : start + size]
+    assert page["previous"] is None or query(page["previous"])["limit"] == [str(size)]
 
 
 # Auth

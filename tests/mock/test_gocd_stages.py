@@ -6,6 +6,7 @@ Every client has response validation on, so each passing call also proves the re
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -347,3 +348,60 @@ def test_read_only_property_holds(client: TestClient, check: Any) -> None:
 def test_machine_property_holds(client: TestClient, machine: Any) -> None:
     client.auth = ADMIN
     run_state_machine_as_test(bind(machine, client), settings=settings(max_examples=5, deadline=None))
+
+
+# --- the document profile: the seed's own world, in the seed's shape ---------------------------
+
+DOCUMENT_FIXTURE = Path(__file__).resolve().parents[2] / "mock_server" / "fixtures" / "gocd-stages.document.yaml"
+# The seed document's printed output of `curl -u admin:badger .../go/api/stages/foo/DEV/history/0`.
+DOCUMENT_HISTORY = {
+    "stages": [
+        {
+            "name": "DEV",
+            "approved_by": "admin",
+            "jobs": [
+                {"name": "UnitTest", "result": "Failed", "state": "Completed", "id": 3, "scheduled_date": 1411456876262}
+            ],
+            "can_run": False,
+            "pipeline_counter": 2,
+            "pipeline_name": "foo",
+            "approval_type": "success",
+            "result": "Failed",
+            "id": 3,
+            "counter": "1",
+            "operate_permission": False,
+            "scheduled": True,
+        },
+        {
+            "name": "DEV",
+            "approved_by": "changes",
+            "jobs": [
+                {"name": "UnitTest", "result": "Passed", "state": "Completed", "id": 1, "scheduled_date": 1411456676119}
+            ],
+            "can_run": False,
+            "pipeline_counter": 1,
+            "pipeline_name": "foo",
+            "approval_type": "success",
+            "result": "Passed",
+            "id": 1,
+            "counter": "1",
+            "operate_permission": False,
+            "scheduled": True,
+        },
+    ],
+    "pagination": {"offset": 0, "total": 2, "page_size": 10},
+}
+
+
+def test_document_fixture_serves_the_seed_documents_exact_history(make_client: Any) -> None:
+    client = make_client("gocd-stages", fixtures=DOCUMENT_FIXTURE)
+    response = client.get("/go/api/stages/foo/DEV/history/0", auth=ADMIN)
+    assert response.status_code == 200
+    assert response.json() == DOCUMENT_HISTORY
+    assert list(response.json()["stages"][0]) == list(DOCUMENT_HISTORY["stages"][0])  # the document's key order
+
+
+def test_document_fixture_answers_the_seed_documents_cancel(make_client: Any) -> None:
+    client = make_client("gocd-stages", fixtures=DOCUMENT_FIXTURE)
+    assert_text(cancel(client), 200, CANCELLED)
+    assert_text(cancel(client), 200, NOT_ACTIVE)

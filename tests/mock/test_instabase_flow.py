@@ -353,3 +353,52 @@ def test_conformance_properties_hold(client):
         run_state_machine_as_test(
             bind(machine, client), settings=settings(max_examples=5, stateful_step_count=10, database=None)
         )
+
+
+# --- pipelines the caller cannot see ------------------------------------------------------------
+
+
+FINANCE_JOB = "2a6f1c3e-8b4d-4e7a-9c2f-5d1b3a7e9f04"  # invoice-extraction (invisible to the analyst), finance-shared
+
+
+def test_update_keeps_pipelines_the_caller_cannot_see_and_does_not_name_them(client):
+    # Given a job holding a pipeline the analyst cannot list
+    # When the analyst replaces the job's pipelines with only what they can see
+    body = update(client, FINANCE_JOB, [FINANCE], headers=ANALYST)
+    # Then the update goes through without naming the invisible pipeline, which stays attached
+    assert body == {
+        "status": "OK",
+        "updated_pipelines": [{"flowPipelineName": "finance-shared", "flowPipelineId": FINANCE}],
+    }
+    assert INVOICE not in str(body)
+    job = next(j for j in exported(client)["jobs"] if j["job_id"] == FINANCE_JOB)
+    assert set(job["pipeline_ids"]) == {FINANCE, INVOICE}
+
+
+def test_permission_error_never_names_a_pipeline_the_caller_cannot_see(client):
+    body = update(client, FINANCE_JOB, [], headers=ANALYST)  # detaching finance-shared needs write
+    assert body["status"] == "ERROR" and INVOICE not in body["msg"]
+    assert FINANCE in body["msg"]
+
+
+# --- bodies labelled as a form ------------------------------------------------------------------
+
+
+def test_json_sent_as_a_form_as_curl_d_does_is_read_as_json(client):
+    text = json.dumps({"job_id": EMPTY_JOB, "pipeline_ids": [JAG]})
+    headers = {**ADMIN, "Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post(UPDATE, content=text.encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "status": "OK",
+        "updated_pipelines": [{"flowPipelineName": "jag-test", "flowPipelineId": JAG}],
+    }
+    assert job_pipelines(client, EMPTY_JOB) == [JAG]
+
+
+def test_a_real_form_body_is_400_saying_to_send_json(client):
+    headers = {**ADMIN, "Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post(UPDATE, content=f"job_id={EMPTY_JOB}&pipeline_ids={JAG}".encode(), headers=headers)
+    assert response.status_code == 400
+    assert response.json()["status"] == "ERROR" and "Send a JSON object" in response.json()["msg"]
+    assert job_pipelines(client, EMPTY_JOB) == []
