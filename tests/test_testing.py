@@ -51,8 +51,9 @@ def refuses_connections(base_url: str) -> bool:
     return False
 
 
-def mock_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("mock-server:")]
+def threads_on(port: int | str) -> list[threading.Thread]:
+    """The server threads of the mock on `port` (others, such as the plugin's session mock, may be running)."""
+    return [t for t in threading.enumerate() if t.name == f"mock-server:{port}"]
 
 
 def test_serve_answers_on_loopback_with_each_apis_default_credentials() -> None:
@@ -106,7 +107,7 @@ def test_serve_stops_the_server_when_the_block_ends() -> None:
     with serve(apis="gocd-stages") as mock:
         assert httpx.get(mock.base_url).status_code == 200
     assert refuses_connections(mock.base_url)
-    assert mock_threads() == []
+    assert threads_on(mock.base_url.rsplit(":", 1)[1]) == []
 
 
 def test_serve_stops_the_server_when_the_test_raises_and_lets_the_error_through() -> None:
@@ -115,7 +116,7 @@ def test_serve_stops_the_server_when_the_test_raises_and_lets_the_error_through(
         assert httpx.get(base_url).status_code == 200
         _ = 1 / 0
     assert refuses_connections(base_url)
-    assert mock_threads() == []
+    assert threads_on(base_url.rsplit(":", 1)[1]) == []
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:
@@ -126,7 +127,7 @@ def test_a_port_in_use_is_a_clear_error() -> None:
         with pytest.raises(MockServerError, match=rf"cannot listen on 127.0.0.1:{port}: .*pass port=0"):
             with serve(apis="gocd-stages", port=port):
                 pytest.fail("started on a taken port")
-    assert mock_threads() == []
+        assert threads_on(port) == []
 
 
 def test_a_bad_fixture_names_the_file_and_the_field(tmp_path: Path) -> None:
@@ -219,5 +220,5 @@ def test_the_plugin_starts_nothing_until_a_test_asks_for_its_fixtures(pytester: 
             assert [t.name for t in threading.enumerate() if t.name.startswith("mock-server:")] == []
         """
     )
-    # Then no mock starts for it
-    pytester.runpytest().assert_outcomes(passed=1)
+    # Then no mock starts for it (in a process of its own: this one may run the plugin's session mock)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
