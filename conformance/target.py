@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
@@ -75,34 +73,24 @@ def client_for(base_url: str, headers: dict[str, str]) -> RecordingClient:
 @contextmanager
 def mock_server(apis: tuple[str, ...]) -> Iterator[str]:
     """Serve a fresh mock of `apis` on a free loopback port in a thread; yield its base URL."""
-    from mock_server import Settings, create_app
+    from mock_server.testing import MockServerError, serve
 
-    with serve(create_app(Settings(apis=apis))) as base_url:
-        yield base_url
+    try:
+        with serve(apis=apis) as mock:
+            yield mock.base_url
+    except MockServerError as exc:
+        raise Unreachable(str(exc)) from exc
+
+
+def serve(app: Any) -> AbstractContextManager[str]:
+    """Run an ASGI app (a mock wrapped to inject faults, in the self-tests) on a free loopback port in a thread."""
+    from mock_server.testing import serve_app
+
+    return serve_app(app)
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app under uvicorn in a daemon thread on a free loopback port until the block ends."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise Unreachable("the in-process mock did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        port: int = sock.getsockname()[1]
+        return port

@@ -62,6 +62,15 @@ class BasicAuth:
 Credential = Token | BasicAuth
 
 
+@dataclass(frozen=True)
+class Login:
+    """A user name and password a client trades for a bearer token with a form POST to `path`."""
+
+    username: str
+    password: str
+    path: str
+
+
 @dataclass
 class Context:
     """What an API's state may use besides its own data: id and time sources shared by the app."""
@@ -99,6 +108,8 @@ class MockApi:
     verify: Callable[[Any, Credential], Principal | None]
     any_token_principal: Principal
     credentials_help: str
+    credentials: Credential | Login
+    """What a client of the default fixtures sends; suites that embed the mock read it (`mock_server.testing`)."""
     fixture_schemas: Mapping[str, str] = field(default_factory=dict)
     """Top-level fixture key -> component schema name each of its items must validate against."""
     admin_actions: Mapping[str, AdminAction] = field(default_factory=dict)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
-from mock_server.api import ApiError, Context, MockApi, Principal, Reply
+from mock_server.api import ApiError, Context, MockApi, Principal, Reply, Token
 from mock_server.apis import esper_common
 
 # The list filter speaks integer codes, objects carry the names (seed).
@@ -378,6 +378,7 @@ API = MockApi(
     verify=esper_common.verify,
     any_token_principal={"sub": "esper-api-key"},
     credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-operations fixture).",
+    credentials=Token("mock-token"),
     fixture_schemas={"operations": "Operation"},
     trailing_slash="append",
 )

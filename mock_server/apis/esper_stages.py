@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Self, overload
 
-from mock_server.api import ApiError, Context, MockApi
+from mock_server.api import ApiError, Context, MockApi, Token
 from mock_server.apis.esper_common import envelope, page, render_error, verify
 
 EDITABLE = ("name", "description", "timeout_seconds")
@@ -270,6 +270,7 @@ API = MockApi(
     verify=verify,
     any_token_principal={"sub": "esper-api-key"},
     credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-stages fixture).",
+    credentials=Token("mock-token"),
     fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
     admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},
     trailing_slash="append",

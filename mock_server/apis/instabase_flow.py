@@ -231,6 +231,7 @@ API = MockApi(
     any_token_principal={"sub": "flow-admin"},
     credentials_help="Authorization: Bearer mock-token (flow-admin, manages the seed's pipelines) or "
     "Bearer mock-token-analyst (flow-analyst, fewer permissions).",
+    credentials=Token("mock-token"),
     fixture_schemas={"jobs": "UpdateJobPipelinesRequest"},
     json_media_types=frozenset({"application/x-www-form-urlencoded"}),  # `curl -d '{...}'` (spec)
 )

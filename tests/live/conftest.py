@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.target import serve
 from live.zenml_server import LiveServer, ensure_venv, zenml_server
-from mock_server import Settings, create_app
+from mock_server.testing import serve
 
 ENABLED = os.environ.get("LIVE") == "1"
 
@@ -48,5 +47,5 @@ def live_zenml(zenml_python: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def mock_zenml() -> Iterator[str]:
     """A fresh ZenML mock over loopback HTTP, with response validation on (a reply off its spec is a 500)."""
-    with serve(create_app(Settings(apis=("zenml-pipelines",), validate_responses=True))) as base_url:
-        yield base_url
+    with serve(apis="zenml-pipelines", validate_responses=True) as mock:
+        yield mock.base_url

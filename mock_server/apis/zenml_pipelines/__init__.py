@@ -14,7 +14,7 @@ source (research/seed-apis.md §3), then the seed page (seeds/002). Modules:
 
 from __future__ import annotations
 
-from mock_server.api import MockApi
+from mock_server.api import Login, MockApi
 from mock_server.apis.zenml_pipelines import handlers
 from mock_server.apis.zenml_pipelines.errors import render_error
 from mock_server.apis.zenml_pipelines.state import State
@@ -30,6 +30,7 @@ API = MockApi(
         "Log in first: POST /api/v1/login with the form username=default&password= (fixture `passwords`), "
         "then send 'Authorization: Bearer <access_token>'. Tokens exist only once issued by login."
     ),
+    credentials=Login("default", "", "/api/v1/login"),
     fixture_schemas={
         "users": "UserResponse",
         "projects": "ProjectResponse",
