@@ -183,7 +183,7 @@ READ_ONLY = [
 # The stateful machine: stages it creates, updates, deletes, and target lists it attaches to them.
 
 NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=40)
-DESCRIPTIONS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+DESCRIPTIONS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80)
 TIMEOUTS = st.integers(min_value=0, max_value=2**31 - 1)
 EDITS = st.fixed_dictionaries({}, optional={"name": NAMES, "description": DESCRIPTIONS, "timeout_seconds": TIMEOUTS})
 
