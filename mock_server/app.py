@@ -27,9 +27,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server import admin
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
+from mock_server.body import ADMIN_MAX_DEPTH, RequestBody
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
-from mock_server.middleware import BodyLimit, Latency
+from mock_server.middleware import Latency
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.runtime import Runtime, Slot
@@ -74,7 +75,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         uri_parser_class=RepeatedQueryParser,
         validator_map={"parameter": CompiledParameterValidator},
     )
-    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBody, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
     handler = make_error_handler(api.render_error, table.allow)
     for exc_type in HANDLED:
         app.add_error_handler(exc_type, handler)
@@ -85,6 +86,12 @@ def _admin_app(runtime: Runtime) -> AsyncApp:
     app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
     spec = admin.load_admin_spec()
     app.add_api(spec, base_path="", name="admin", resolver=StateResolver(admin, lambda: runtime, admin.render_error))
+    app.add_middleware(
+        RequestBody,
+        position=MiddlewarePosition.BEFORE_ROUTING,
+        max_bytes=runtime.settings.max_admin_body_bytes,
+        max_depth=ADMIN_MAX_DEPTH,
+    )
     handler = make_error_handler(admin.render_error, lambda path: None)
     for exc_type in HANDLED:
         app.add_error_handler(exc_type, handler)

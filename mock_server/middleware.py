@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from mock_server.api import ApiError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 DELAY = re.compile(r"delay\s*=\s*(\d+)")
 
@@ -28,36 +26,3 @@ class Latency:
             if delay:
                 await asyncio.sleep(delay / 1000)
         await self.app(scope, receive, send)
-
-
-class BodyLimit:
-    """Refuse request bodies over `max_bytes` with 413, before anything parses them.
-
-    Sits inside each API's Connexion app so the 413 is rendered in that API's error format.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                raise self._too_large()
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise self._too_large()
-            return message
-
-        await self.app(scope, limited, send)
-
-    def _too_large(self) -> ApiError:
-        return ApiError(413, f"The request body is over {self.max_bytes} bytes; send less.", kind="payload_too_large")

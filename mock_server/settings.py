@@ -24,3 +24,5 @@ class Settings:
     validate_responses: bool = False
     """Turn on Connexion's response validation: a response that breaks its spec becomes a 500."""
     max_body_bytes: int = 1024 * 1024
+    max_admin_body_bytes: int = 64 * 1024 * 1024
+    """`PUT /__admin/state` takes a whole exported state (the scale benchmarks load thousands of objects)."""
