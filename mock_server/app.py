@@ -30,6 +30,7 @@ from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, RequestBody
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
+from mock_server.guard import AdminGuard
 from mock_server.middleware import Latency
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
@@ -47,14 +48,15 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0]) for api in apis})
     table = PathTable(list(settings.apis))
     apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
-    app: ASGIApp = Latency(Dispatcher(table, apps, _admin_app(runtime)), settings.latency_ms)
-    return CORSMiddleware(
-        app,
+    dispatcher = Dispatcher(table, apps, _admin_app(runtime))
+    cors = CORSMiddleware(
+        Latency(dispatcher, settings.latency_ms),
         allow_origins=list(settings.cors_origins),
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
+    return AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
 
 
 def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from mock_server import Settings
+from mock_server.cli import banner
+
 AUTH = {"Authorization": "Bearer mock-token"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 PIPELINE = "ba6d91f0-3d61-4f40-8b26-43d9f7559df9"
@@ -66,3 +69,50 @@ def test_deep_admin_import_is_a_400_not_a_500(make_client) -> None:
     response = client.put("/__admin/state", content=b'{"esper-stages": ' + b"[" * 5_000 + b"]" * 5_000 + b"}")
     assert response.status_code == 400
     assert "levels deep" in response.json()["detail"]
+
+
+def test_admin_gets_no_cors_headers_but_the_apis_do(make_client) -> None:
+    client = make_client("esper-stages")
+    preflight = {"Origin": "http://localhost", "Access-Control-Request-Method": "POST"}
+    assert "access-control-allow-origin" in client.options(STAGES, headers=preflight).headers
+    response = client.options("/__admin/reset", headers=preflight)
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_admin_refuses_a_foreign_origin(make_client, method: str) -> None:
+    client = make_client("esper-stages")
+    response = client.request(method, "/__admin/state", headers={"Origin": "http://evil.example"})
+    assert response.status_code == 403
+    assert "evil.example" in response.json()["detail"]
+    assert client.get("/__admin/state", headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_admin_refuses_a_foreign_host(make_client) -> None:
+    """DNS rebinding: a page at evil.example whose name now resolves to 127.0.0.1."""
+    client = make_client("esper-stages")
+    assert client.post("/__admin/reset", headers={"Host": "evil.example:8000"}).status_code == 403
+    for host in ("127.0.0.1:8000", "[::1]:8000", "localhost"):
+        assert client.get("/__admin/state", headers={"Host": host}).status_code == 200, host
+
+
+def test_admin_is_off_beyond_loopback_without_a_token(make_client) -> None:
+    client = make_client("esper-stages", host="0.0.0.0")
+    response = client.get("/__admin/state", headers={"Host": "0.0.0.0"})
+    assert response.status_code == 403 and "--admin-token" in response.json()["detail"]
+    assert client.get(STAGES, headers=AUTH).status_code == 200
+
+
+def test_admin_beyond_loopback_needs_the_token(make_client) -> None:
+    client = make_client("esper-stages", host="10.1.2.3", admin_token="s3cret")
+    host = {"Host": "10.1.2.3:8000"}
+    assert client.get("/__admin/state", headers=host).status_code == 401
+    assert client.get("/__admin/state", headers={**host, "Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/__admin/state", headers={**host, "Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_banner_warns_beyond_loopback_and_says_admin_is_off() -> None:
+    text = banner(Settings(apis=("gocd-stages",), host="0.0.0.0"))
+    assert "WARNING" in text and "admin API: OFF" in text
+    assert "admin API: needs" in banner(Settings(apis=("gocd-stages",), host="0.0.0.0", admin_token="t"))
+    assert "WARNING" not in banner(Settings(apis=("gocd-stages",)))
