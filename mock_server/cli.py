@@ -10,6 +10,7 @@ from mock_server.apis import load_api
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.guard import is_loopback
+from mock_server.middleware import MAX_DELAY_MS
 from mock_server.settings import ALL_APIS, Settings
 
 
@@ -39,6 +40,8 @@ def parse(argv: list[str] | None) -> Settings:
     )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
     args = parser.parse_args(argv)
+    if not 0 <= args.latency <= MAX_DELAY_MS:
+        parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
     return Settings(
         host=args.host,
         port=args.port,

@@ -3,11 +3,13 @@ admin API's Host/Origin/token guard, bounded `Prefer: delay`, the clock bound an
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from mock_server import Settings
+from mock_server import Settings, create_app
 from mock_server.cli import banner
 
 AUTH = {"Authorization": "Bearer mock-token"}
@@ -116,3 +118,78 @@ def test_banner_warns_beyond_loopback_and_says_admin_is_off() -> None:
     assert "WARNING" in text and "admin API: OFF" in text
     assert "admin API: needs" in banner(Settings(apis=("gocd-stages",), host="0.0.0.0", admin_token="t"))
     assert "WARNING" not in banner(Settings(apis=("gocd-stages",)))
+
+
+@pytest.mark.parametrize("delay", ["60001", "9" * 5_000])
+def test_prefer_delay_over_the_bound_is_a_400_in_the_apis_format(make_client, delay: str) -> None:
+    client = make_client("gocd-stages")
+    response = client.get(
+        "/go/api/stages/foo/DEV/history", auth=("admin", "badger"), headers={"Prefer": f"delay={delay}"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain") and "at most 60000 ms" in response.text
+
+
+def test_prefer_delay_waits_for_authentication(make_client) -> None:
+    client = make_client("esper-stages")
+    started = time.perf_counter()
+    assert client.get(STAGES, headers={"Prefer": "delay=2000"}).status_code == 401
+    assert time.perf_counter() - started < 1
+
+
+def test_prefer_delay_ends_when_the_client_disconnects() -> None:
+    asyncio.run(_delayed_request_then_disconnect())
+
+
+async def _delayed_request_then_disconnect() -> None:
+    app = create_app(Settings(apis=("esper-stages",)))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": STAGES,
+        "raw_path": STAGES.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), (b"authorization", b"Bearer mock-token"), (b"prefer", b"delay=30000")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 8000),
+    }
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict[str, object]:
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(0.1)
+        return {"type": "http.disconnect"}
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    started = time.perf_counter()
+    await asyncio.wait_for(app(scope, receive, send), timeout=5)
+    assert time.perf_counter() - started < 2
+    assert sent[0]["status"] == 400
+
+
+@pytest.mark.parametrize("seconds", ["NaN", "Infinity", "1e400", "-1"])
+def test_clock_advance_refuses_non_finite_and_negative_seconds(make_client, seconds: str) -> None:
+    client = make_client("esper-operations")
+    response = client.post("/__admin/clock/advance", content=f'{{"seconds": {seconds}}}'.encode())
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_clock_cannot_overflow(make_client) -> None:
+    client = make_client("esper-operations")
+    year = {"seconds": 31_536_000}
+    for _ in range(200):
+        if client.post("/__admin/clock/advance", json=year).status_code == 400:
+            break
+    response = client.post("/__admin/clock/advance", json=year)
+    assert response.status_code == 400 and "100 years" in response.json()["detail"]
+    assert client.get("/v0/operations/", headers=AUTH).status_code == 200
