@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +25,7 @@ MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 40
 """Characters of one number literal: more than any int64 or double needs, far below Python's
 4,300-digit int limit (whose ValueError was a 500)."""
+LONG_NUMBER = re.compile(rf"/\d{{{MAX_NUMBER_CHARS + 1},}}(?:/|$)")
 ADMIN_MAX_DEPTH = MAX_DEPTH + 16
 """An exported state wraps each stored body in a few levels (API, collection, object), so importing
 an export of values that were accepted must pass."""
@@ -105,6 +107,9 @@ class RequestBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if LONG_NUMBER.search(scope["path"]):
+            # Starlette's `int` path convertor would call int() on it: past 4,300 digits a ValueError, a 500.
+            raise ApiError(400, f"A number in the path has over {MAX_NUMBER_CHARS} digits; send a smaller one.")
         content_type: bytes | None = None
         length: bytes | None = None
         chunked = False

@@ -193,3 +193,10 @@ def test_clock_cannot_overflow(make_client) -> None:
     response = client.post("/__admin/clock/advance", json=year)
     assert response.status_code == 400 and "100 years" in response.json()["detail"]
     assert client.get("/v0/operations/", headers=AUTH).status_code == 200
+
+
+def test_a_5000_digit_path_number_is_a_400_in_the_apis_format(make_client) -> None:
+    client = make_client("gocd-stages")
+    response = client.get("/go/api/stages/foo/DEV/history/" + "9" * 5_000, auth=("admin", "badger"))
+    assert response.status_code == 400 and "digits" in response.text
+    assert client.get("/go/api/stages/foo/DEV/history/2", auth=("admin", "badger")).status_code == 200
