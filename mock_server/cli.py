@@ -77,6 +77,8 @@ def banner(settings: Settings) -> str:
 def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
+    from mock_server.server import config
+
     settings = parse(argv)
     try:
         app = create_app(settings)
@@ -84,5 +86,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
         return 2
     print(banner(settings), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(config(app, settings.host, settings.port)).run()
     return 0
