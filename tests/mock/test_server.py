@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -74,3 +77,38 @@ def test_headers_sent_too_slowly_are_cut_off(port: int) -> None:
             time.sleep(0.2)
         closed = closed or s.recv(10) == b""
         assert closed and time.perf_counter() - started < 3
+
+
+def test_sigterm_ends_a_sleeping_request() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    command = [sys.executable, "-m", "mock_server", "--api", "esper-stages", "--port", str(free)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", free)).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.1)
+        sleeper = socket.create_connection(("127.0.0.1", free))
+        sleeper.sendall(
+            b"GET /v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/ HTTP/1.1\r\n"
+            b"Host: localhost\r\nAuthorization: Bearer mock-token\r\n"
+            b"Prefer: delay=60000\r\n\r\n"
+        )
+        sleeper.settimeout(1)
+        with pytest.raises(TimeoutError):  # it is sleeping, not answered
+            sleeper.recv(1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=bounded.SHUTDOWN_GRACE_S + 5)
+        assert time.monotonic() - started < bounded.SHUTDOWN_GRACE_S + 5
+        sleeper.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
