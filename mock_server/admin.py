@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from mock_server.api import ApiError, Reply
 from mock_server.fixtures import FixtureError
 from mock_server.runtime import Runtime
 
+MAX_AHEAD = timedelta(days=100 * 365)
 SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
 
@@ -43,8 +45,15 @@ async def import_state(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]
 
 
 async def advance_clock(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    runtime.ctx.clock.advance(body["seconds"])
-    return {"now": runtime.ctx.clock.now().isoformat()}
+    """One reading of the clock, as before; the total is bounded so no timestamp can overflow."""
+    clock = runtime.ctx.clock
+    now = clock.now()
+    moved = now + timedelta(seconds=body["seconds"])  # the spec bounds one call to a year
+    if moved > datetime.now(UTC) + MAX_AHEAD:
+        limit = f"{MAX_AHEAD.days // 365} years"
+        raise ApiError(400, f"The clock may run at most {limit} ahead of real time; POST /__admin/reset to start over.")
+    clock.advance(body["seconds"])
+    return {"now": moved.isoformat()}
 
 
 async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, Any] | None = None) -> Any:

@@ -24,9 +24,11 @@ from contracts import load_spec
 from mock_server import admin
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
+from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
-from mock_server.middleware import BodyLimit, Latency, ReadAsJson
+from mock_server.guard import AdminGuard
+from mock_server.middleware import Latency
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
@@ -45,14 +47,15 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     table = PathTable(list(settings.apis))
     apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
     slashes = TrailingSlashes(table, {api.name: api for api in apis})
-    app: ASGIApp = Latency(Dispatcher(table, apps, _admin_app(runtime), slashes), settings.latency_ms)
-    return CORSMiddleware(
-        app,
+    dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
+    cors = CORSMiddleware(
+        Latency(dispatcher, settings.latency_ms),
         allow_origins=list(settings.cors_origins),
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
+    return AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
 
 
 def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
@@ -73,7 +76,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         uri_parser_class=RepeatedQueryParser,
         validator_map=validator_map(),
     )
-    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBody, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
     if api.json_media_types:
         app.add_middleware(ReadAsJson, position=MiddlewarePosition.BEFORE_ROUTING, media_types=api.json_media_types)
     handler = make_error_handler(api.render_error, table.allow)
@@ -86,6 +89,12 @@ def _admin_app(runtime: Runtime) -> AsyncApp:
     app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
     spec = admin.load_admin_spec()
     app.add_api(spec, base_path="", name="admin", resolver=StateResolver(admin, lambda: runtime, admin.render_error))
+    app.add_middleware(
+        RequestBody,
+        position=MiddlewarePosition.BEFORE_ROUTING,
+        max_bytes=runtime.settings.max_admin_body_bytes,
+        max_depth=ADMIN_MAX_DEPTH,
+    )
     handler = make_error_handler(admin.render_error, lambda path: None)
     for exc_type in HANDLED:
         app.add_error_handler(exc_type, handler)

@@ -9,6 +9,8 @@ from pathlib import Path
 from mock_server.apis import load_api
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
+from mock_server.guard import is_loopback
+from mock_server.middleware import MAX_DELAY_MS
 from mock_server.settings import ALL_APIS, Settings
 
 
@@ -33,8 +35,13 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument(
         "--cors-origin", action="append", metavar="ORIGIN", help="allowed CORS origin (repeatable; default: any)"
     )
+    parser.add_argument(
+        "--admin-token", metavar="TOKEN", help="bearer token /__admin requires (needed for admin beyond loopback)"
+    )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
     args = parser.parse_args(argv)
+    if not 0 <= args.latency <= MAX_DELAY_MS:
+        parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
     return Settings(
         host=args.host,
         port=args.port,
@@ -43,6 +50,7 @@ def parse(argv: list[str] | None) -> Settings:
         seed=args.seed,
         latency_ms=args.latency,
         any_token=args.any_token,
+        admin_token=args.admin_token,
         cors_origins=tuple(args.cors_origin) if args.cors_origin else defaults.cors_origins,
         validate_responses=args.validate_responses,
     )
@@ -57,11 +65,19 @@ def banner(settings: Settings) -> str:
         lines.append(f"  {'':<18} credentials: {api.credentials_help}")
     if settings.any_token:
         lines.append("  --any-token: any non-empty credential is accepted")
+    if not is_loopback(settings.host):
+        lines.append(f"  WARNING: --host {settings.host} is not loopback: other machines can reach every API")
+        if not settings.admin_token:
+            lines.append("  admin API: OFF (every /__admin request is 403); start with --admin-token TOKEN to use it")
+    if settings.admin_token:
+        lines.append("  admin API: needs 'Authorization: Bearer <--admin-token>'")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     import uvicorn
+
+    from mock_server.server import config
 
     settings = parse(argv)
     try:
@@ -70,5 +86,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
         return 2
     print(banner(settings), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(config(app, settings.host, settings.port)).run()
     return 0

@@ -35,7 +35,8 @@ def to_response(reply: Reply) -> ConnexionResponse:
     body, status, headers = reply
     headers = dict(headers)
     content_type = headers.pop("Content-Type", None) or (TEXT if isinstance(body, str) else JSON)
-    data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    # allow_nan=False: NaN and Infinity are not JSON (JSON.parse fails on the whole response); never send them.
+    data = body.encode() if isinstance(body, str) else json.dumps(body, allow_nan=False).encode()
     return ConnexionResponse(status_code=status, content_type=content_type, body=data, headers=headers)
 
 

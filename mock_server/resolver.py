@@ -1,7 +1,7 @@
 """Bind an API's handler functions to its live state, for Connexion's resolver.
 
-The wrapper is where every mocked operation passes through, so it also answers Prism-style
-`Prefer: code=` / `Prefer: example=` requests from the spec's own documented responses.
+The wrapper is where every mocked operation passes through, after authentication, so it also
+answers Prism-style `Prefer: code=` / `Prefer: example=` / `Prefer: delay=` requests.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from connexion.resolver import Resolution, Resolver
 
 from mock_server.api import ApiError, Reply
 from mock_server.errors import to_response
+from mock_server.middleware import requested_delay, sleep_unless_disconnected
 
 # Connexion passes these context entries to a handler taking **kwargs; they are not parameters.
 CONTEXT_KEYS = frozenset({"user", "token_info"})
@@ -49,7 +50,11 @@ class StateResolver(Resolver):
             if wants_principal:
                 args["principal"] = context.context.get("token_info") or {}
             try:
-                preferred = prefer(context.request.headers.get("prefer", ""), operation.responses, self._render_error)
+                header = context.request.headers.get("prefer", "")
+                delay = requested_delay(header)  # here, after auth: an anonymous client cannot hold a request
+                if delay and not await sleep_unless_disconnected(delay, context.receive):
+                    raise ApiError(400, "The client disconnected during Prefer: delay; nothing was done.")
+                preferred = prefer(header, operation.responses, self._render_error)
                 if preferred is not None:
                     return to_response(preferred)
                 return to_response(normalise(await fn(self._get_state(), **args)))

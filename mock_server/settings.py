@@ -20,7 +20,11 @@ class Settings:
     seed: int | None = None
     latency_ms: int = 0
     any_token: bool = False
+    admin_token: str | None = None
+    """Required as `Authorization: Bearer` on `/__admin` when set; without it admin is off beyond loopback."""
     cors_origins: tuple[str, ...] = ("*",)
     validate_responses: bool = False
     """Turn on Connexion's response validation: a response that breaks its spec becomes a 500."""
     max_body_bytes: int = 1024 * 1024
+    max_admin_body_bytes: int = 64 * 1024 * 1024
+    """`PUT /__admin/state` takes a whole exported state (the scale benchmarks load thousands of objects)."""

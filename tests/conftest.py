@@ -21,7 +21,7 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
 
     def make(*apis: str, **overrides: Any) -> TestClient:
         settings = Settings(**{"apis": apis, "seed": 0, "validate_responses": True, **overrides})
-        client = TestClient(create_app(settings))
+        client = TestClient(create_app(settings), base_url="http://localhost")  # admin refuses other hosts
         client.__enter__()
         clients.append(client)
         return client

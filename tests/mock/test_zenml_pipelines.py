@@ -40,7 +40,9 @@ def login(client: TestClient, username: str = "default", password: str = "") -> 
 def app_client() -> Iterator[TestClient]:
     """One app for the module: Connexion checks this large spec for ~0.4 s per app. Each test starts from
     `/__admin/reset`, which rebuilds state, ids and clock exactly as a new app (conftest's make_client) would."""
-    with TestClient(create_app(Settings(apis=("zenml-pipelines",), seed=0, validate_responses=True))) as client:
+    with TestClient(
+        create_app(Settings(apis=("zenml-pipelines",), seed=0, validate_responses=True)), base_url="http://localhost"
+    ) as client:
         yield client
 
 

@@ -1,0 +1,97 @@
+"""Run the app under uvicorn with every connection bounded in time and size.
+
+uvicorn 0.54 has an idle timeout only between requests (`timeout_keep_alive`): a connection that
+never sends a byte, or sends its headers a byte a second, stays open for ever, and httptools takes
+headers of any size. This protocol adds a deadline for the request head and size limits answered
+with a JSON 414 or 431 (uvicorn's own answer to a long URL is a plain-text 400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEAD_TIMEOUT_S = 10.0
+"""From connecting (or from the first byte of a next request) to the end of the headers."""
+KEEP_ALIVE_S = 5
+"""Idle time between two requests on one connection."""
+MAX_URL_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+MAX_CONNECTIONS = 1000
+"""Beyond this uvicorn answers 503 at once instead of queueing (`limit_concurrency`)."""
+SHUTDOWN_GRACE_S = 3
+"""On SIGTERM, requests still running (a `Prefer: delay`) get this long, then are cancelled."""
+
+
+class BoundedProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._url_bytes = self._header_bytes = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._url_bytes = self._header_bytes = 0
+        if self._head_deadline is None:
+            self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        self._url_bytes += len(url)
+        if self._url_bytes > MAX_URL_BYTES:
+            self._refuse(414, f"The URL is over {MAX_URL_BYTES} bytes; send long input in a request body.")
+            return
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_bytes += len(name) + len(value) + 4
+        if self._header_bytes > MAX_HEADER_BYTES:
+            self._refuse(431, f"The request headers are over {MAX_HEADER_BYTES} bytes; send fewer or shorter ones.")
+            return
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            super().on_headers_complete()
+
+    def _arm(self) -> None:
+        self._head_deadline = self.loop.call_later(HEAD_TIMEOUT_S, self.transport.close)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _refuse(self, status: int, detail: str) -> None:
+        if self.transport.is_closing():
+            return
+        reason = {414: b"URI Too Long", 431: b"Request Header Fields Too Large"}[status]
+        body = json.dumps({"detail": detail, "status": status}).encode()
+        head = b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+        self.transport.write(head % (status, reason, len(body)) + body)
+        self.transport.close()
+
+
+def config(app: Any, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        http=BoundedProtocol,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        limit_concurrency=MAX_CONNECTIONS,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )

@@ -1,0 +1,114 @@
+"""The real server's connection bounds (uvicorn with mock_server.server's protocol), over sockets."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from mock_server import Settings, create_app
+from mock_server import server as bounded
+
+
+@pytest.fixture
+def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setattr(bounded, "HEAD_TIMEOUT_S", 0.5)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    srv = uvicorn.Server(bounded.config(create_app(Settings(apis=("esper-stages",))), "127.0.0.1", free))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.02)
+    yield free
+    srv.should_exit = True
+    thread.join(5)
+
+
+def exchange(port: int, data: bytes, wait: float = 5) -> bytes:
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(data)
+        s.settimeout(wait)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        return out
+
+
+def test_a_100_kb_url_is_a_json_414(port: int) -> None:
+    reply = exchange(port, b"GET /v0/" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 414")
+    assert "send long input" in json.loads(reply.split(b"\r\n\r\n", 1)[1])["detail"]
+
+
+def test_100_kb_of_headers_is_a_json_431(port: int) -> None:
+    reply = exchange(port, b"GET /v0/ HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 431")
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1])["status"] == 431
+
+
+def test_a_silent_connection_is_closed(port: int) -> None:
+    started = time.perf_counter()
+    assert exchange(port, b"") == b""
+    assert time.perf_counter() - started < 3
+
+
+def test_headers_sent_too_slowly_are_cut_off(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.settimeout(3)
+        started = time.perf_counter()
+        s.sendall(b"GET /v0/ HTTP/1.1\r\n")
+        closed = False
+        for _ in range(20):
+            try:
+                s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.2)
+        closed = closed or s.recv(10) == b""
+        assert closed and time.perf_counter() - started < 3
+
+
+def test_sigterm_ends_a_sleeping_request() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    command = [sys.executable, "-m", "mock_server", "--api", "esper-stages", "--port", str(free)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", free)).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.1)
+        sleeper = socket.create_connection(("127.0.0.1", free))
+        sleeper.sendall(
+            b"GET /v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/ HTTP/1.1\r\n"
+            b"Host: localhost\r\nAuthorization: Bearer mock-token\r\n"
+            b"Prefer: delay=60000\r\n\r\n"
+        )
+        sleeper.settimeout(1)
+        with pytest.raises(TimeoutError):  # it is sleeping, not answered
+            sleeper.recv(1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=bounded.SHUTDOWN_GRACE_S + 5)
+        assert time.monotonic() - started < bounded.SHUTDOWN_GRACE_S + 5
+        sleeper.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
