@@ -74,6 +74,12 @@ def _detail(exc: Exception) -> str:
 Handler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
 
 
+def error_response(render_error: Callable[[ApiError], Reply], error: ApiError) -> ConnexionResponse:
+    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries."""
+    body, status, headers = render_error(error)
+    return to_response((body, status, {**error.headers, **headers}))
+
+
 def make_error_handler(render_error: Callable[[ApiError], Reply], allow: Callable[[str], str | None]) -> Handler:
     """One handler for every exception type; `allow(path)` gives the documented methods for a 405."""
 
@@ -85,8 +91,7 @@ def make_error_handler(render_error: Callable[[ApiError], Reply], allow: Callabl
             error.message = f"Method {request.method} is not allowed here; use one of: {methods}."
         elif error.kind == "no_route":
             error.message = f"No operation at {request.url.path}; see the API's Swagger UI for its paths."
-        body, status, headers = render_error(error)
-        return to_response((body, status, {**error.headers, **headers}))
+        return error_response(render_error, error)
 
     return handle
 

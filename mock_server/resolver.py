@@ -17,7 +17,7 @@ from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolution, Resolver
 
 from mock_server.api import ApiError, Reply
-from mock_server.errors import to_response
+from mock_server.errors import error_response, to_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 
 # Connexion passes these context entries to a handler taking **kwargs; they are not parameters.
@@ -59,8 +59,7 @@ class StateResolver(Resolver):
                     return to_response(preferred)
                 return to_response(normalise(await fn(self._get_state(), **args)))
             except ApiError as error:
-                body, status, headers = self._render_error(error)
-                return to_response((body, status, {**error.headers, **headers}))
+                return error_response(self._render_error, error)
 
         handler.__name__ = operation_id
         return Resolution(handler, operation_id)
