@@ -36,7 +36,13 @@ ErrorKind = Literal[
 
 
 class ApiError(Exception):
-    """Raised where a problem is found; rendered once, in the API's own format, by `render_error`."""
+    """Raised where a problem is found; rendered once, in the API's own format, by `render_error`.
+
+    One mechanism steers rendering: `kind` says *what* went wrong, so an API words problems found by
+    the shared machinery (a schema violation, a missing credential) in its own way. An error that a
+    handler must send in the service's exact words is a subclass of ApiError defined in that API's
+    module (ZenML's `HttpError`, GoCD's `Verbatim`), which its `render_error` recognises by type.
+    """
 
     def __init__(self, status: int, message: str, *, kind: ErrorKind = "error", headers: Headers | None = None) -> None:
         super().__init__(message)

@@ -128,14 +128,18 @@ def history_page(
     unknown stage of a known pipeline an empty page (research §5)."""
     pipeline = state.pipeline(pipeline_name)
     if pipeline is None:
-        raise ApiError(404, "Not Found { Pipeline not found }", kind="not_found")
+        raise Verbatim(404, "Not Found { Pipeline not found }", kind="not_found")
     if not may(principal, "view", pipeline["name"]):
-        raise ApiError(401, "Unauthorized { Not authorized to view pipeline }", kind="forbidden")
+        raise Verbatim(401, "Unauthorized { Not authorized to view pipeline }", kind="forbidden")
     runs = state.history(pipeline_name, stage_name)
     return {
         "stages": runs[offset : offset + PAGE_SIZE],
         "pagination": {"offset": offset, "total": len(runs), "page_size": PAGE_SIZE},
     }
+
+
+class Verbatim(ApiError):
+    """An error in GoCD's own words, sent as is (the message is the whole text body)."""
 
 
 # Cancel
@@ -146,14 +150,14 @@ async def cancel_stage(state: State, pipeline_name: str, stage_name: str, princi
     only then operate permission (401 as in 14.x-18.3 and the seed). The Confirm header is optional."""
     runs = state.history(pipeline_name, stage_name)
     if not runs:
-        raise ApiError(
+        raise Verbatim(
             404, f"Stage '(pipeline name: {pipeline_name}, stage name {stage_name})' not found.", kind="not_found"
         )
     latest = runs[0]
     if not is_active(latest):
         return "Stage is not active. Cancellation Ignored.\n"
     if not may(principal, "operate", latest["pipeline_name"]):
-        raise ApiError(401, f"Unauthorized to operate stage named {latest['name']}", kind="forbidden")
+        raise Verbatim(401, f"Unauthorized to operate stage named {latest['name']}", kind="forbidden")
     # StageService.cancelStage: unfinished jobs complete as Cancelled; finished ones keep their result.
     for job in latest["jobs"]:
         if job["state"] != COMPLETED:
@@ -168,11 +172,11 @@ async def cancel_stage(state: State, pipeline_name: str, stage_name: str, princi
 def render_error(err: ApiError) -> Reply:
     """Plain text ending with a newline, as GoCD's `render_error_response(..., is_text=true)`.
 
-    Handlers raise GoCD's exact texts (kinds not_found / forbidden); problems found by the shared
-    machinery are worded the way GoCD words a failed result: `<reason> { <detail> }`.
+    Handlers raise GoCD's exact texts as `Verbatim`; problems found by the shared machinery are
+    worded the way GoCD words a failed result: `<reason> { <detail> }`.
     """
     headers: dict[str, str] = {}
-    if err.kind in ("not_found", "forbidden"):
+    if isinstance(err, Verbatim):
         text = err.message
     elif err.kind in ("missing_credentials", "invalid_credentials"):
         headers["WWW-Authenticate"] = REALM
