@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pyrate_limiter import Duration, Limiter, Rate
 
 UNITS = {"s": Duration.SECOND, "m": Duration.MINUTE}
-JITTER_MS = 100
-"""Extra wait after a window frees a permit, so send-time jitter cannot push a server's own count over N."""
+SLACK_MS = 250
+"""The limiter's window is this much longer than the user's: a permit is taken a little before its
+request arrives (up to ~0.1 s on a busy machine), and the server counts arrivals, not permits."""
 PROBES = 2
 """Requests Schemathesis sends outside its transport at the start of each API (its capability probes)."""
 
@@ -45,7 +46,7 @@ class Gate:
     def __post_init__(self) -> None:
         if self.rate is not None:
             count, unit = parse_rate(self.rate)
-            self.limiter = Limiter(Rate(count, UNITS[unit]), buffer_ms=JITTER_MS)
+            self.limiter = Limiter(Rate(count, int(UNITS[unit]) + SLACK_MS))
 
     @property
     def deadline(self) -> float | None:

@@ -107,8 +107,6 @@ def run_schemathesis(
     schema = schemathesis.openapi.from_dict(copy.deepcopy(spec), config=config_for(run, spec, base_url, headers))
     # The same Limiter object the properties' client waits on: one budget for both.
     schema.config.rate_limit = gate.limiter
-    # Schemathesis's capability probes bypass its transport: take their permits before they go out.
-    gate.admit(weight=PROBES)
     stream = from_schema(schema).execute()
     remaining = gate.remaining()
     # Schemathesis checks its stop event before every case: the run stops at the next request.
@@ -116,11 +114,19 @@ def run_schemathesis(
     if timer is not None:
         timer.daemon = True
         timer.start()
-    total = len(run.selection.selected(spec))
+    total = sum(
+        1
+        for label in run.selection.selected(spec).values()
+        if not (run.read_only and label.split(" ", 1)[0] in WRITE_METHODS)
+    )
     phase, done = "", set[str]()
     try:
         for event in stream:
-            if isinstance(event, PhaseStarted) and event.phase.name.value in ENGINE_PHASES:
+            if isinstance(event, PhaseStarted) and event.phase.name.value == "probing":
+                # Its capability probes bypass the transport's limiter and go out as soon as the
+                # stream resumes: take their permits now.
+                gate.admit(weight=PROBES)
+            elif isinstance(event, PhaseStarted) and event.phase.name.value in ENGINE_PHASES:
                 phase, done = event.phase.name.value, set()
                 result.phases_run.append(phase)
             elif isinstance(event, PhaseFinished) and event.phase.name.value == phase:
