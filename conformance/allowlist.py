@@ -77,3 +77,19 @@ def apply(entries: list[Entry], findings: list[Finding], today: datetime.date) -
         entry = next((e for e in live if e.matches(finding)), None)
         marked.append(replace(finding, allowed_by=entry.describe()) if entry else finding)
     return marked, errors
+
+
+REASON_PLACEHOLDER = "TODO: say why this deviation is accepted"
+ADOPTION_DAYS = 90
+
+
+def dump(findings: list[Finding], today: datetime.date) -> str:
+    """Known-deviations YAML accepting `findings` (one entry per check, API and operation) for 90 days."""
+    expires = today + datetime.timedelta(days=ADOPTION_DAYS)
+    keys = sorted({(f.check, f.api, f.operation) for f in findings})
+    entries = [
+        {"check": check, "api": api, "operation": operation, "reason": REASON_PLACEHOLDER, "expires": expires}
+        for check, api, operation in keys
+    ]
+    header = f"# Known deviations written by `conformance run --write-allowlist` on {today}: give each a reason.\n"
+    return header + (yaml.safe_dump(entries, sort_keys=False, allow_unicode=True) if entries else "[]\n")

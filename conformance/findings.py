@@ -40,6 +40,9 @@ class ApiResult:
     statuses_documented: set[tuple[str, str]] = field(default_factory=set)
     statuses_seen: set[tuple[str, str]] = field(default_factory=set)
     properties_run: list[str] = field(default_factory=list)
+    properties_skipped: dict[str, str] = field(default_factory=dict)
+    """property -> why it did not run to the end (an operation outside the selection, the time budget)."""
+    phases_run: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def count(self, operation: str, key: str, n: int = 1) -> None:
@@ -52,6 +55,8 @@ class RunResult:
     results: list[ApiResult]
     errors: list[str] = field(default_factory=list)
     """Allowlist problems (expired entries): they fail the run like findings do."""
+    stopped: str | None = None
+    """Why the run ended before it was done (`time budget of 30 s exceeded`); it fails the run."""
 
     @property
     def failures(self) -> list[Finding]:
@@ -59,7 +64,7 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.errors
+        return not self.failures and not self.errors and self.stopped is None
 
 
 def curl_for(request: httpx.Request) -> str:

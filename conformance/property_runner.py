@@ -12,22 +12,35 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
+import httpx
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.apis import Suite
 from conformance.findings import ApiResult, Finding, curl_for
+from conformance.gate import TimeBudgetExceeded
+from conformance.progress import Progress
 from conformance.properties import bind
+from conformance.selection import Deselected
 from conformance.settings import RunConfig
 from conformance.spec import location, operation_label
 from conformance.target import RecordingClient
 from contracts import load_document
 
 
-def run_properties(suite: Suite, run: RunConfig, client: RecordingClient, result: ApiResult) -> None:
+def run_properties(
+    suite: Suite, run: RunConfig, client: RecordingClient, result: ApiResult, progress: Progress
+) -> None:
+    """Run the read-only properties, then (unless read-only) the state machines.
+
+    TimeBudgetExceeded propagates: the whole run stops there.
+    """
     module = suite.properties
+    machines = [] if run.read_only else module.MACHINES
+    total = len(module.READ_ONLY) + len(machines)
     for fn in module.READ_ONLY:
         _run_one(suite, module, fn.__name__, lambda fn=fn: fn(client), client, result)
+        progress.update(result, "properties", len(result.properties_run), total)
     if run.read_only:
         return
     machine_settings = settings(
@@ -53,6 +66,7 @@ def run_properties(suite: Suite, run: RunConfig, client: RecordingClient, result
             client,
             result,
         )
+        progress.update(result, "properties", len(result.properties_run), total)
 
 
 def _run_one(
@@ -68,7 +82,16 @@ def _run_one(
     try:
         test()
     except Exception as exc:  # an assertion, or a crash on something the server said: both are findings
-        result.findings.append(_finding(suite, module, name, _innermost(exc), client))
+        inner = _innermost(exc)
+        if isinstance(inner, TimeBudgetExceeded) or client.gate.expired:
+            # Hypothesis replays a failure; a replay cut short by the budget looks like flaky data.
+            stop = TimeBudgetExceeded(f"time budget of {client.gate.max_time:g} s exceeded")
+            result.properties_skipped[name] = str(stop)
+            raise stop from None
+        if isinstance(inner, Deselected):
+            result.properties_skipped[name] = str(inner)
+        else:
+            result.findings.append(_finding(suite, module, name, inner, client))
     finally:
         result.requests += client.sent - before
         result.checks += 1
@@ -87,6 +110,8 @@ def _finding(suite: Suite, module: ModuleType, name: str, exc: BaseException, cl
     operation = operation_label(spec, request.method, urlsplit(str(request.url)).path) if request else "(none)"
     notes = "\n".join(getattr(exc, "__notes__", []))
     message = str(exc) or exc.__class__.__name__
+    if isinstance(exc, httpx.TimeoutException):
+        message = f"a response within {client.timeout.read:g} s (--request-timeout), got none\n{message}"
     return Finding(
         api=suite.name,
         check=_check_name(module, name, exc),

@@ -24,9 +24,14 @@ def console(run: RunResult) -> str:
         lines += [f"  - [{f.api}] {f.check} {f.operation}: {f.allowed_by}" for f in accepted]
     for error in run.errors:
         lines.append(f"ERROR: {error}")
+    if run.stopped:
+        # The failures above say more than the budget does; without any, the budget is the verdict.
+        lines.append(f"{'NOTE' if failures else 'ERROR'}: {run.stopped}: the run stopped early (see --max-time)")
     requests = sum(r.requests for r in run.results)
     checks = sum(r.checks for r in run.results)
     verdict = "conforms" if run.ok else "DOES NOT CONFORM"
+    if run.stopped and not failures and not run.errors:
+        verdict = "was not fully checked: time budget exceeded"
     lines += [
         "",
         f"{len(run.results)} API(s), {requests} requests, {checks} checks, {len(failures)} failure(s), "
@@ -41,8 +46,13 @@ def _api_section(result: ApiResult) -> list[str]:
     for operation, stats in sorted(result.per_operation.items()):
         lines.append(f"  {operation:<{width}}  {stats['requests']:>8}  {stats['checks']:>6}  {stats['failures']:>8}")
     failed = {f.check for f in result.findings}
-    props = ", ".join(f"{name}{' FAILED' if name in failed else ''}" for name in result.properties_run)
+    props = ", ".join(
+        f"{name}{' FAILED' if name in failed else ' SKIPPED' if name in result.properties_skipped else ''}"
+        for name in result.properties_run
+    )
     lines.append(f"  properties: {props or 'none run'}")
+    for name, why in result.properties_skipped.items():
+        lines.append(f"  skipped {name}: {why}")
     lines.append(f"  {coverage_line(result)}")
     return lines
 

@@ -8,44 +8,99 @@ import datetime
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import httpx
 
 from conformance import allowlist
-from conformance.apis import SUITES
-from conformance.findings import ApiResult, RunResult
-from conformance.generic import run_schemathesis
+from conformance.apis import SUITES, Suite
+from conformance.findings import ApiResult, Finding, RunResult
+from conformance.gate import Gate, TimeBudgetExceeded
+from conformance.generic import documented_statuses, run_schemathesis
+from conformance.progress import Progress
 from conformance.property_runner import run_properties
 from conformance.settings import RunConfig
-from conformance.target import auth_headers, check_reachable, client_for, mock_server
+from conformance.spec import location
+from conformance.target import Credentials, check_reachable, client_for, credentials, mock_server
+from contracts import load_document
 
 
-def run(config: RunConfig) -> RunResult:
+def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
+    progress = progress or Progress()
     entries = allowlist.load(config.allow_file) if config.allow_file else []
-    results = []
-    with _base_url(config) as base_url:
-        for name in config.apis:
-            suite = SUITES[name]
-            auth = config.auth if config.auth.given or config.base_url else suite.mock_auth
-            headers = auth_headers(base_url, auth, suite.login_path)
-            result = ApiResult(api=name)
-            started = time.perf_counter()
-            # Properties first: they read the data as the server holds it, before fuzzing and the
-            # stateful phase have created, changed and deleted objects at random.
-            with client_for(base_url, headers) as client:
-                run_properties(suite, config, client, result)
-            run_schemathesis(suite, config, base_url, headers, result)
-            result.seconds = time.perf_counter() - started
-            results.append(result)
+    gate = Gate(config.rate_limit, config.max_time)
+    results: list[ApiResult] = []
+    stopped: str | None = None
+    try:
+        with _base_url(config, gate) as base_url:
+            for name in config.apis:
+                result = ApiResult(api=name)
+                results.append(result)
+                started = time.perf_counter()
+                try:
+                    _run_api(SUITES[name], config, base_url, gate, result, progress)
+                finally:
+                    result.seconds = time.perf_counter() - started
+    except TimeBudgetExceeded as exc:
+        stopped = str(exc)
+    finally:
+        progress.close()
     errors: list[str] = []
     for result in results:
         result.findings, expired = allowlist.apply(entries, result.findings, datetime.date.today())
         errors.extend(e for e in expired if e not in errors)
-    return RunResult(results, errors)
+    return RunResult(results, errors, stopped)
+
+
+def _run_api(suite: Suite, config: RunConfig, base_url: str, gate: Gate, result: ApiResult, progress: Progress) -> None:
+    spec = load_document(suite.spec_path)
+    selection = config.selection
+    documented_statuses(spec, result, selection)
+    if not selection.selected(spec):
+        return
+    auth = config.auth if config.auth.given or config.base_url else suite.mock_auth
+    with client_for(base_url, {}, gate, config.request_timeout) as plain:
+        creds = credentials(base_url, auth, suite.login_path, plain)
+    if creds.login_problem is not None:
+        result.findings.append(_login_finding(suite, base_url, creds))
+        if not creds.usable:
+            return
+    # Properties first: they read the data as the server holds it, before fuzzing and the
+    # stateful phase have created, changed and deleted objects at random.
+    if "properties" in selection.phases:
+
+        def guard(request: httpx.Request) -> None:
+            selection.check_request(spec, request.method, urlsplit(str(request.url)).path)
+
+        with client_for(base_url, creds.headers, gate, config.request_timeout, guard) as client:
+            try:
+                run_properties(suite, config, client, result, progress)
+            finally:
+                result.phases_run.append("properties")
+                progress.step_done(result, "properties", len(result.properties_run), len(result.properties_run))
+    run_schemathesis(suite, config, base_url, creds.headers, result, gate, progress)
+
+
+def _login_finding(suite: Suite, base_url: str, creds: Credentials) -> Finding:
+    spec = load_document(suite.spec_path)
+    operation = f"POST {suite.login_path}"
+    return Finding(
+        api=suite.name,
+        check="login_as_documented",
+        operation=operation,
+        spec_location=location(suite.spec_path, spec, operation),
+        expected="HTTP 200 with an access_token for a valid login (HTTP 401 for wrong credentials)",
+        received=(creds.login_problem or "")
+        + ("" if creds.usable else "\nthe other checks of this API did not run: the login gave no token"),
+        curl=f"curl -X POST -d 'username=...&password=...' {base_url}{suite.login_path}",
+    )
 
 
 @contextmanager
-def _base_url(config: RunConfig) -> Iterator[str]:
+def _base_url(config: RunConfig, gate: Gate) -> Iterator[str]:
     if config.base_url:
-        check_reachable(config.base_url)
+        with client_for(config.base_url, {}, gate, config.request_timeout) as client:
+            check_reachable(client, config.base_url)
         yield config.base_url.rstrip("/")
     else:
         with mock_server(config.apis) as base_url:

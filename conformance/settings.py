@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.selection import Selection
+
 
 @dataclass(frozen=True)
 class Auth:
@@ -35,3 +37,10 @@ class RunConfig:
     stateful_steps: int = 6
     machine_examples: int = 10
     """Hypothesis scenarios per property state machine (each step is a few HTTP requests)."""
+    rate_limit: str | None = None
+    """`N/s` or `N/m`: at most that many requests to the server, Schemathesis and properties together."""
+    max_time: float | None = None
+    """Seconds for the whole run; the run stops at the next request once they are spent."""
+    request_timeout: float = 10.0
+    """Seconds a server may take to answer one request before that is a finding."""
+    selection: Selection = Selection()

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import base64
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from conformance.gate import Gate
 from conformance.settings import Auth
 
 
@@ -20,54 +22,101 @@ class Unreachable(Exception):
     """The target cannot be used: the message is the one line a user sees (exit status 2)."""
 
 
-def auth_headers(base_url: str, auth: Auth, login_path: str | None) -> dict[str, str]:
+@dataclass(frozen=True)
+class Credentials:
+    headers: dict[str, str]
+    login_problem: str | None = None
+    """How the login answer broke the contract (a finding of the login operation), if it did."""
+    usable: bool = True
+    """False when no credentials came out of the login: the API's checks cannot run."""
+
+
+def credentials(base_url: str, auth: Auth, login_path: str | None, client: httpx.Client) -> Credentials:
     """The Authorization header for `auth`; a login is done once, here, at the API's `login_path`."""
     if auth.token is not None:
-        return {"Authorization": f"Bearer {auth.token}"}
+        return Credentials({"Authorization": f"Bearer {auth.token}"})
     if auth.basic is not None:
         user, password = auth.basic
-        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+        return Credentials({"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()})
     if auth.login is not None:
         if login_path is None:
             raise Unreachable(
                 "--login works only for an API with a login route (zenml-pipelines); use --token or --basic"
             )
-        return {"Authorization": f"Bearer {login(base_url + login_path, *auth.login)}"}
-    return {}
+        token, problem = login(client, base_url + login_path, *auth.login)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return Credentials(headers, problem, usable=token is not None)
+    return Credentials({})
 
 
-def login(url: str, username: str, password: str) -> str:
+def login(client: httpx.Client, url: str, username: str, password: str) -> tuple[str | None, str | None]:
+    """(token, problem): exit 2 only for an unreachable server or wrong credentials (HTTP 401).
+
+    Any other answer is the server breaking the login contract: a finding, and the token is used
+    if the answer carried one anyway (a 203 with a token still lets the rest of the API be checked).
+    """
     try:
-        response = httpx.post(url, data={"username": username, "password": password}, timeout=10)
+        response = client.post(url, data={"username": username, "password": password})
+    except httpx.TimeoutException:
+        return None, f"no answer within {client.timeout.read:g} s (--request-timeout)"
     except httpx.HTTPError as exc:
         raise Unreachable(f"cannot reach {url}: {exc}") from exc
-    if response.status_code != 200 or "access_token" not in response.text:
-        raise Unreachable(f"login as {username!r} at {url} failed: HTTP {response.status_code} {response.text[:200]}")
-    return response.json()["access_token"]
+    if response.status_code == 401:
+        raise Unreachable(
+            f"login as {username!r} at {url} failed: HTTP 401 {response.text[:200]} (check the --login credentials)"
+        )
+    token = _access_token(response)
+    if response.status_code == 200 and token is not None:
+        return token, None
+    return token, (
+        f"expected HTTP 200 with an access_token (or 401 for wrong credentials), "
+        f"got HTTP {response.status_code}: {response.text[:200]}"
+    )
 
 
-def check_reachable(base_url: str) -> None:
+def _access_token(response: httpx.Response) -> str | None:
     try:
-        httpx.get(base_url, timeout=10)
+        body = response.json()
+    except ValueError:
+        return None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def check_reachable(client: httpx.Client, base_url: str) -> None:
+    try:
+        client.get(base_url)
     except httpx.HTTPError as exc:
         raise Unreachable(f"server unreachable at {base_url}: {exc.__class__.__name__}: {exc}") from exc
 
 
 class RecordingClient(httpx.Client):
-    """An httpx.Client that remembers its last request, so a failed property comes with a curl line."""
+    """An httpx.Client whose every request passes the run's gate, and that remembers its last one
+    (so a failed property comes with a curl line)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(event_hooks={"request": [self._remember]}, **kwargs)
+    def __init__(self, gate: Gate, guard: Callable[[httpx.Request], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(event_hooks={"request": [self._admit]}, **kwargs)
+        self.gate = gate
+        self.guard = guard
         self.last_request: httpx.Request | None = None
         self.sent = 0
 
-    def _remember(self, request: httpx.Request) -> None:
+    def _admit(self, request: httpx.Request) -> None:
+        if self.guard is not None:
+            self.guard(request)
+        self.gate.admit()
         self.last_request = request
         self.sent += 1
 
 
-def client_for(base_url: str, headers: dict[str, str]) -> RecordingClient:
-    return RecordingClient(base_url=base_url, headers=headers, timeout=30)
+def client_for(
+    base_url: str,
+    headers: dict[str, str],
+    gate: Gate,
+    timeout: float,
+    guard: Callable[[httpx.Request], None] | None = None,
+) -> RecordingClient:
+    return RecordingClient(gate, guard, base_url=base_url, headers=headers, timeout=timeout)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Properties of the Esper Operations [alpha] API (specs/esper-operations.yaml) that any deployment must hold.
+"""Properties of the Esper Operations [alpha] API (contracts/specs/esper-operations.yaml) that any deployment must hold.
 
 Read-only: every listed operation is well formed and its activity ends in its current state; the
 `state` filter returns only operations in that state; `ordering` sorts by each key both ways (ties

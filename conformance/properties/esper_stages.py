@@ -1,4 +1,4 @@
-"""Properties of Esper's pipeline Stages API (`specs/esper-stages.yaml`), checked over HTTP only.
+"""Properties of Esper's pipeline Stages API (`contracts/specs/esper-stages.yaml`), checked over HTTP only.
 
 What they assert: what create returns, get returns; update changes only the fields sent; a list's
 `count` equals the number of results over all pages and `next`/`previous` agree with `limit`/`offset`;

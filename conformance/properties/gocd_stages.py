@@ -1,4 +1,4 @@
-"""Conformance properties of GoCD's legacy Stages API (specs/gocd-stages.yaml), spoken over HTTP only.
+"""Conformance properties of GoCD's legacy Stages API (contracts/specs/gocd-stages.yaml), spoken over HTTP only.
 
 What must hold on any GoCD 14.3-19.5 server with security on (research/seed-apis.md §5) and on the mock:
 history is newest first, 10 runs a page, offsets partition the runs, `pagination` echoes the offset and

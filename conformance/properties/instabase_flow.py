@@ -1,4 +1,4 @@
-"""Properties of the Instabase Flow Pipeline API (specs/instabase-flow.yaml) that any deployment must hold.
+"""Properties of the Instabase Flow Pipeline API (contracts/specs/instabase-flow.yaml) that any deployment must hold.
 
 Read-only: both list paths agree; every listed pipeline is a well-formed object with permissions from
 the documented set, a unique id, and `flow_pipeline:read` among them (the caller lists only what it
@@ -30,13 +30,15 @@ from typing import Any
 import httpx
 from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import initialize, precondition, rule
 
 from conformance.properties import ApiMachine, expect
 
 LIST_PATHS = ("/api/v1/flow/pipeline", "/api/v1/jobs/pipelines")
 UPDATE_PATH = "/api/v1/jobs/pipelines"
 SEED_JOB_ID = "f403399d-7ac7-4285-bb06-f7ad82ddbea2"
+SEED_PIPELINE_IDS = ("e05cc5f7-b199-49a6-b1bc-f17dc5247e0c", "03f4dc97-1245-452d-9d7b-17f8b86473b8")
+"""The pipelines of the seed's example update: ids a caller may know without the list."""
 READ = "flow_pipeline:read"
 DOCUMENTED_PERMISSIONS = frozenset(
     {READ, "flow_pipeline:execute", "flow_pipeline:delete", "flow_pipeline:manage_pipelines", "flow_pipeline:write"}
@@ -171,6 +173,23 @@ class JobPipelinesMachine(ApiMachine):
         assume(str(unknown) not in self.names)
         sent = [*self.draw_ids(data), str(unknown)]
         self.assert_refused(self.post(self.job_id, sent), f"update job {self.job_id} with unknown pipeline {unknown}")
+
+    @initialize()
+    def accepted_pipelines_are_listed(self) -> None:
+        """A list that leaves out a pipeline the caller may use is incomplete: ids from outside the list
+        (the seed's examples, `INSTABASE_PIPELINE_IDS`) that an update accepts must be listed.
+
+        Sound in one direction only: a refusal may mean a missing write permission, not invisibility.
+        """
+        extra = [i.strip() for i in os.environ.get("INSTABASE_PIPELINE_IDS", "").split(",") if i.strip()]
+        for pipeline_id in dict.fromkeys([*SEED_PIPELINE_IDS, *extra]):
+            if pipeline_id in self.names:
+                continue
+            body = self.post(self.job_id, [pipeline_id])
+            assert body.get("status") != "OK", (
+                f"pipeline {pipeline_id} is accepted by POST {UPDATE_PATH} (job {self.job_id}) but missing from "
+                f"GET {LIST_PATHS[0]}, which must list every pipeline the caller may read: got {body!r}"
+            )
 
     def teardown(self) -> None:
         original = os.environ.get("INSTABASE_JOB_PIPELINE_IDS")

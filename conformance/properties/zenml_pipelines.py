@@ -1,4 +1,4 @@
-"""Conformance properties of ZenML's pipelines API (specs/zenml-pipelines.yaml), spoken over HTTP only.
+"""Conformance properties of ZenML's pipelines API (contracts/specs/zenml-pipelines.yaml), spoken over HTTP only.
 
 What must hold on any ZenML 0.98 server (research/zenml-samples/, seed-apis.md §3) and on the mock:
 `Page` envelopes whose `total` counts every item and whose `total_pages` is `ceil(total/size)` (1 when

@@ -170,6 +170,19 @@ def _plain_404_as_json(scope: Scope, response: Reply) -> Reply:
     return 404, {"content-type": "application/json"}, json.dumps({"message": body.decode().strip()}).encode()
 
 
+def _without_pipeline(pipeline_id: str) -> Callable[[Body], Body]:
+    def edit(body: Body) -> Body:
+        body["pipelines"] = [p for p in body["pipelines"] if p["id"] != pipeline_id]
+        return body
+
+    return edit
+
+
+def _login_203(scope: Scope, response: Reply) -> Reply:
+    status, headers, body = response
+    return (203 if status == 200 else status), headers, body
+
+
 def _status(new: int) -> Callable[[Scope, Reply], Reply]:
     return lambda scope, response: (new, response[1], response[2])
 
@@ -234,6 +247,12 @@ MUTANTS = [
         rewrite(method="POST", path=PIPELINES, reply=edit_json(_new_id)),
     ),
     Mutant(
+        "login answers an undocumented status (203 with a token)",
+        "zenml-pipelines",
+        ("login_as_documented", "status_code_conformance"),
+        rewrite(method="POST", path="/api/v1/login", reply=_login_203),
+    ),
+    Mutant(
         "filter ignored (name)",
         "zenml-pipelines",
         ("each_filter_operator_selects_exactly_the_matching_items",),
@@ -250,6 +269,16 @@ MUTANTS = [
         "instabase-flow",
         ("status_code_conformance",),
         rewrite(method="GET", path="/api/v1/flow/pipeline", reply=_status(418)),
+    ),
+    Mutant(
+        "pipeline list leaves out a usable pipeline",
+        "instabase-flow",
+        ("accepted_pipelines_are_listed",),
+        rewrite(
+            method="GET",
+            path="/api/v1/(flow/pipeline|jobs/pipelines)",
+            reply=edit_json(_without_pipeline("e05cc5f7-b199-49a6-b1bc-f17dc5247e0c")),
+        ),
     ),
     Mutant(
         "wrong content type",
