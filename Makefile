@@ -18,7 +18,7 @@ CONFORMANCE_FLAGS = --api $(API) \
 	$(if $(LOGIN),--login $(LOGIN))
 
 .DEFAULT_GOAL := help
-.PHONY: help validate test wheel-check mock conformance conformance-zenml-live test-live bench lint clean
+.PHONY: help validate test test-fast wheel-check mock conformance conformance-zenml-live test-live bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-23s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ validate: $(STAMP) ## check the specs: openapi-spec-validator, the house rules, 
 test: $(STAMP) ## run the whole test suite (specs, mock, conformance self-tests)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP) ## the tests not marked slow (whole conformance runs, real servers): under a minute
+	$(BIN)/python -m pytest -m "not slow"
+
 wheel-check: $(STAMP) ## build the wheel, install it in a fresh venv, run mock-server and the suite from an empty folder
 	PYTHON=$(PYTHON) .ci/wheel-check
 
@@ -61,9 +64,10 @@ test-live: $(STAMP) ## ZenML's own client against the mock and a real server; th
 bench: $(STAMP) ## mock vs Prism vs bare Starlette, start-up, scale (installs Prism with npm; ARGS="--quick")
 	$(BIN)/python -m bench $(ARGS)
 
-lint: $(STAMP) ## ruff, check and format
+lint: $(STAMP) ## ruff (check and format) and mypy (strict for the packages)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean: ## remove the virtualenv, caches and reports (not .venv-zenml: it takes a minute to rebuild)
 	rm -rf $(VENV) .hypothesis .schemathesis .pytest_cache .ruff_cache reports *.egg-info dist build bench/.node .node bench/results*.json

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import yaml
 
-from conformance.apis import SPECS_DIR
 from conformance.findings import RunResult
-from contracts import pointer_parts
+from contracts import SPECS_DIR, pointer_parts
 
 
 @cache
 def _tree(path: Path) -> yaml.Node:
-    return yaml.compose(path.read_text(encoding="utf-8"))
+    node = yaml.compose(path.read_text(encoding="utf-8"))
+    return node if node is not None else yaml.ScalarNode("tag:yaml.org,2002:null", "")
 
 
 def line_of(path: Path, pointer: str) -> int:

@@ -1,4 +1,4 @@
-"""The suites: one per API, the only list of APIs on the conformance side."""
+"""The suites: one per contract in `contracts/specs/`, each with its property module."""
 
 from __future__ import annotations
 
@@ -7,34 +7,25 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-from conformance.settings import Auth
-from contracts import SPECS_DIR
+from contracts import NAMES, SPECS_DIR, load_document, login_path
 
 
 @dataclass(frozen=True)
 class Suite:
     name: str
-    mock_auth: Auth
-    """Credentials of the mock's default fixtures, used when the suite starts the mock itself."""
-    login_path: str | None = None
-    """Where `--login USER:PASS` trades a form login for a bearer token, for APIs that have one."""
 
     @property
     def spec_path(self) -> Path:
         return SPECS_DIR / f"{self.name}.yaml"
 
     @property
+    def login_path(self) -> str | None:
+        """Where `--login USER:PASS` trades a form login for a bearer token (the spec's OAuth2 `tokenUrl`)."""
+        return login_path(load_document(self.spec_path))
+
+    @property
     def properties(self) -> ModuleType:
         return import_module(f"conformance.properties.{self.name.replace('-', '_')}")
 
 
-SUITES = {
-    suite.name: suite
-    for suite in (
-        Suite("esper-stages", Auth(token="mock-token")),
-        Suite("esper-operations", Auth(token="mock-token")),
-        Suite("zenml-pipelines", Auth(login=("default", "")), login_path="/api/v1/login"),
-        Suite("instabase-flow", Auth(token="mock-token")),
-        Suite("gocd-stages", Auth(basic=("admin", "badger"))),
-    )
-}
+SUITES = {name: Suite(name) for name in NAMES}

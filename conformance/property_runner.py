@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -39,7 +40,7 @@ def run_properties(
     machines = [] if run.read_only else module.MACHINES
     total = len(module.READ_ONLY) + len(machines)
     for fn in module.READ_ONLY:
-        _run_one(suite, module, fn.__name__, lambda fn=fn: fn(client), client, result)
+        _run_one(suite, module, fn.__name__, partial(fn, client), client, result)
         progress.update(result, "properties", len(result.properties_run), total)
     if run.read_only:
         return
@@ -62,7 +63,7 @@ def run_properties(
             suite,
             module,
             machine.__name__,
-            lambda b=bound: run_state_machine_as_test(b, settings=machine_settings),
+            partial(run_state_machine_as_test, bound, settings=machine_settings),
             client,
             result,
         )

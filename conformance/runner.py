@@ -21,7 +21,7 @@ from conformance.progress import Progress
 from conformance.property_runner import run_properties
 from conformance.settings import RunConfig
 from conformance.spec import location
-from conformance.target import Credentials, check_reachable, client_for, credentials, mock_server
+from conformance.target import Credentials, check_reachable, client_for, credentials, mock_auth, mock_server
 from contracts import load_document
 
 
@@ -58,7 +58,7 @@ def _run_api(suite: Suite, config: RunConfig, base_url: str, gate: Gate, result:
     documented_statuses(spec, result, selection)
     if not selection.selected(spec):
         return
-    auth = config.auth if config.auth.given or config.base_url else suite.mock_auth
+    auth = config.auth if config.auth.given or config.base_url else mock_auth(suite.name)
     with client_for(base_url, {}, gate, config.request_timeout) as plain:
         creds = credentials(base_url, auth, suite.login_path, plain)
     if creds.login_problem is not None:

@@ -131,6 +131,20 @@ def mock_server(apis: tuple[str, ...]) -> Iterator[str]:
         raise Unreachable(str(exc)) from exc
 
 
+def mock_auth(api: str) -> Auth:
+    """The credentials of the mock's default fixtures, as the mock declares them (`MockApi.credentials`)."""
+    from mock_server.api import BasicAuth, Login, Token
+    from mock_server.apis import load_api
+
+    credentials = load_api(api).credentials
+    if isinstance(credentials, Token):
+        return Auth(token=credentials.value)
+    if isinstance(credentials, BasicAuth):
+        return Auth(basic=(credentials.username, credentials.password))
+    assert isinstance(credentials, Login)
+    return Auth(login=(credentials.username, credentials.password))
+
+
 def serve(app: Any) -> AbstractContextManager[str]:
     """Run an ASGI app (a mock wrapped to inject faults, in the self-tests) on a free loopback port in a thread."""
     from mock_server.testing import serve_app

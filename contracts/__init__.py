@@ -5,7 +5,7 @@ A leaf package: it imports nothing of the project, and both `mock_server` and `c
 """
 
 from contracts.documents import NAMES, SPECS_DIR, load_document, load_spec, parse_yaml, spec_path
-from contracts.openapi import METHODS, Operation, PathTemplate, operations, pointer, pointer_parts
+from contracts.openapi import METHODS, Operation, PathTemplate, login_path, operations, pointer, pointer_parts
 
 __all__ = [
     "METHODS",
@@ -15,6 +15,7 @@ __all__ = [
     "PathTemplate",
     "load_document",
     "load_spec",
+    "login_path",
     "operations",
     "parse_yaml",
     "pointer",

@@ -85,6 +85,16 @@ class Operation:
         return ("paths", self.template, self.method)
 
 
+def login_path(spec: dict[str, Any]) -> str | None:
+    """Where an OAuth2 password flow trades a form login for a bearer token (`tokenUrl`), if the API has one."""
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    for scheme in schemes.values() if isinstance(schemes, dict) else ():
+        url = scheme.get("flows", {}).get("password", {}).get("tokenUrl") if isinstance(scheme, dict) else None
+        if isinstance(url, str):
+            return url
+    return None
+
+
 def operations(spec: dict[str, Any]) -> Iterator[Operation]:
     """Every operation under `paths`, in document order (callbacks and non-operation keys left out)."""
     paths = spec.get("paths")

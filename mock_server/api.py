@@ -44,12 +44,14 @@ class ApiError(Exception):
     module (ZenML's `HttpError`, GoCD's `Verbatim`), which its `render_error` recognises by type.
     """
 
-    def __init__(self, status: int, message: str, *, kind: ErrorKind = "error", headers: Headers | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, kind: ErrorKind = "error", headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.kind = kind
-        self.headers = headers or {}
+        self.headers: Headers = dict(headers or {})
 
 
 @dataclass(frozen=True)

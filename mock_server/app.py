@@ -18,7 +18,7 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import load_spec
 from mock_server import admin
@@ -149,12 +149,15 @@ class Dispatcher:
 
 async def _fan_out_lifespan(apps: list[ASGIApp], receive: Receive, send: Send) -> None:
     """Run each sub-app's lifespan so Connexion builds its stacks (and finds spec errors) at start-up."""
-    queues: list[asyncio.Queue[dict[str, Any]]] = [asyncio.Queue() for _ in apps]
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    queues: list[asyncio.Queue[Message]] = [asyncio.Queue() for _ in apps]
+    replies: asyncio.Queue[Message] = asyncio.Queue()
 
-    async def run(app: ASGIApp, inbox: asyncio.Queue[dict[str, Any]]) -> None:
+    async def reply(message: Message) -> None:
+        await replies.put(message)
+
+    async def run(app: ASGIApp, inbox: asyncio.Queue[Message]) -> None:
         try:
-            await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, replies.put)
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, reply)
         except Exception as exc:  # a spec or resolver error: fail the start-up, do not hang it
             await replies.put({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
 

@@ -8,8 +8,7 @@ from contextlib import AbstractContextManager
 import pytest
 from starlette.types import ASGIApp
 
-from conformance.apis import SUITES
-from conformance.target import serve
+from conformance.target import mock_auth, serve
 from mock_server import Settings, create_app
 
 Wrap = Callable[[ASGIApp], ASGIApp]
@@ -28,7 +27,7 @@ def served() -> Callable[..., AbstractContextManager[str]]:
 
 def mock_auth_flags(api: str) -> list[str]:
     """The `conformance run` credential flags of the mock's default fixtures for `api`."""
-    auth = SUITES[api].mock_auth
+    auth = mock_auth(api)
     if auth.token:
         return ["--token", auth.token]
     if auth.basic:
