@@ -43,7 +43,7 @@ validate: $(STAMP) ## check the specs: openapi-spec-validator, the house rules, 
 test: $(STAMP) ## run the whole test suite (specs, mock, conformance self-tests)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) ## the tests not marked slow (whole conformance runs, real servers): under a minute
+test-fast: $(STAMP) ## the tests not marked slow (whole conformance runs, real servers)
 	$(BIN)/python -m pytest -m "not slow"
 
 wheel-check: $(STAMP) ## build the wheel, install it in a fresh venv, run mock-server and the suite from an empty folder

@@ -11,6 +11,8 @@ from conformance.cli import main
 from tests.conformance.conftest import mock_auth_flags
 from tests.conformance.mutants import MUTANTS, Mutant
 
+pytestmark = pytest.mark.slow  # whole conformance runs or real servers: left out of make test-fast
+
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[f"{m.api}: {m.name}" for m in MUTANTS])
 def test_suite_catches_the_fault(mutant: Mutant, served, record_mutation, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.cli import main
 
+pytestmark = pytest.mark.slow  # whole conformance runs or real servers: left out of make test-fast
+
 Served = Callable[..., AbstractContextManager[str]]
 QUICK = ["--max-examples", "5", "--seed", "1", "--token", "mock-token"]
 

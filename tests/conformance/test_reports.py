@@ -16,6 +16,8 @@ from conformance.apis import SUITES
 from conformance.cli import main
 from tests.conformance.mutants import MUTANTS
 
+pytestmark = pytest.mark.slow  # whole conformance runs or real servers: left out of make test-fast
+
 QUICK = ["--max-examples", "5", "--seed", "1", "--token", "mock-token", "--quiet"]
 BROKEN = next(m for m in MUTANTS if m.name == "undocumented status code")  # GET /api/v1/flow/pipeline -> 418
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,6 +10,8 @@ from conformance.runner import run
 from conformance.settings import RunConfig
 from conformance.target import mock_auth
 
+pytestmark = pytest.mark.slow  # whole conformance runs or real servers: left out of make test-fast
+
 
 @pytest.mark.parametrize("api", list(SUITES))
 def test_mock_conforms(api: str, served) -> None:

@@ -17,6 +17,8 @@ import uvicorn
 from mock_server import Settings, create_app
 from mock_server import server as bounded
 
+pytestmark = pytest.mark.slow  # whole conformance runs or real servers: left out of make test-fast
+
 
 @pytest.fixture
 def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
