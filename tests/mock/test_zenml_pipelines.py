@@ -138,6 +138,31 @@ def test_malformed_login_forms_are_400_with_a_plain_detail(anonymous: TestClient
     assert call(anonymous, "POST", "/api/v1/login", 400, data=form) == {"detail": detail}
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"username=default&password=", None),  # a form without its Content-Type
+        (b"username=default&password=", "text/plain"),
+        (b'{"username": "default", "password": ""}', "application/json"),  # the server takes only a form
+        (b"[1]", "application/json"),
+        (b'"x"', "application/json"),
+    ],
+)
+def test_a_body_that_is_no_form_is_read_as_an_empty_form(
+    anonymous: TestClient, content: bytes, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = anonymous.post("/api/v1/login", content=content, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json() == {"detail": "Invalid request: username is required."}
+    assert "set-cookie" not in response.headers
+
+
+def test_a_multipart_form_logs_in_as_a_urlencoded_one(anonymous: TestClient) -> None:
+    response = anonymous.post("/api/v1/login", files={"username": (None, "default"), "password": (None, "")})
+    assert response.status_code == 200, response.text
+
+
 def test_api_key_grant_is_refused_because_the_mock_has_no_service_accounts(anonymous: TestClient) -> None:
     body = call(anonymous, "POST", "/api/v1/login", 401, data={"password": "ZENKEY_abc"})
     assert body["detail"][0] == "CredentialsNotValid"

@@ -11,7 +11,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from connexion import context
 from connexion import request as current_request
+from starlette.requests import Request
 
 from mock_server.api import ApiError, Credential, Principal, Token
 from mock_server.apis.zenml_pipelines import render
@@ -71,8 +73,11 @@ def _jwt_shaped(state: State, user_id: str) -> str:
     return f"{header}.{claims}.{state.ctx.ids.token()}"
 
 
-async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Record, int, dict[str, str]]:
-    form = body or {}
+async def login(state: State) -> tuple[Record, int, dict[str, str]]:
+    # Read as FastAPI reads `Form(None)` fields: a body that is no form (JSON, text, no Content-Type) is an
+    # empty form, never parsed as anything else. So `body` is not a parameter here: the resolver would
+    # decode a body sent without Content-Type as JSON.
+    form = await Request(context.scope, context.receive).form()
     grant = form.get("grant_type") or _implied_grant(form)
     if grant not in GRANTS:
         raise HttpError(400, f"Unsupported grant type: {grant}")
