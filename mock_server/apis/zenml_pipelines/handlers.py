@@ -11,9 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connexion import context
 from connexion import request as current_request
-from starlette.requests import Request
 
 from mock_server.api import ApiError, Credential, Principal, Token
 from mock_server.apis.zenml_pipelines import render
@@ -73,11 +71,13 @@ def _jwt_shaped(state: State, user_id: str) -> str:
     return f"{header}.{claims}.{state.ctx.ids.token()}"
 
 
-async def login(state: State) -> tuple[Record, int, dict[str, str]]:
-    # Read as FastAPI reads `Form(None)` fields: a body that is no form (JSON, text, no Content-Type) is an
-    # empty form, never parsed as anything else. So `body` is not a parameter here: the resolver would
-    # decode a body sent without Content-Type as JSON.
-    form = await Request(context.scope, context.receive).form()
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def login(state: State, body: Any = None) -> tuple[Record, int, dict[str, str]]:
+    # Read as FastAPI reads `Form(None)` fields: a body that is no form (JSON, text) is an empty form.
+    is_form = current_request.mimetype in FORM_TYPES and isinstance(body, Mapping)
+    form: Mapping[str, Any] = body if is_form else {}
     grant = form.get("grant_type") or _implied_grant(form)
     if grant not in GRANTS:
         raise HttpError(400, f"Unsupported grant type: {grant}")
