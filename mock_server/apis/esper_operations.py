@@ -311,7 +311,7 @@ def sort(items: list[dict[str, Any]], terms: list[str]) -> None:
         items.sort(key=SORT_KEYS[term.removeprefix("-")], reverse=term.startswith("-"))
 
 
-async def create_operation(db: State, body: dict[str, Any], principal: Principal) -> Reply:
+async def create_operation(db: State, body: dict[str, Any], principal: Principal) -> tuple[dict[str, Any], int]:
     check_window(body)
     now = db.now()
     user = principal.get("sub")

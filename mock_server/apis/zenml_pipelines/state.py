@@ -145,9 +145,9 @@ class State:
             if p["project_id"] not in self.projects:
                 raise ValueError(f"{where} names unknown project {p['project_id']}")
             run_user = (p["latest_run"] or {}).get("user_id")
-            for user_id in (p.get("user_id"), run_user):
-                if user_id is not None and user_id not in self.users:
-                    raise ValueError(f"{where} names unknown user {user_id}")
+            for owner in (p.get("user_id"), run_user):
+                if owner is not None and owner not in self.users:
+                    raise ValueError(f"{where} names unknown user {owner}")
             unknown = [t for t in p["tags"] if t not in self.tags]
             if unknown:
                 raise ValueError(f"{where} names unknown tags {unknown}; add them to `tags`")
