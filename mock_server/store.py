@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 SEEDED_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -16,30 +15,15 @@ class Ids:
     def __init__(self, seed: int | None = None) -> None:
         self._random = random.Random(seed) if seed is not None else None
         self._counters: dict[str, int] = {}
-        self._taken: set[str] = set()
-        """Seeded UUIDs already held by imported data: a seeded sequence restarts on reset, so after an
-        import of an earlier export it would hand them out again."""
 
     def uuid(self) -> str:
         if self._random is None:
             return str(uuid.uuid4())
-        while True:
-            value = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
-            if value not in self._taken:
-                return value
-
-    def reserve(self, values: Iterable[str]) -> None:
-        """Never hand out these ids (the UUIDs an API's data holds). Random UUIDs cannot collide, so only a
-        seeded source keeps them."""
-        if self._random is not None:
-            self._taken.update(values)
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
     def token(self) -> str:
-        """An opaque secret (access tokens); never one reserved in either spelling."""
-        while True:
-            value = self.uuid().replace("-", "")
-            if value not in self._taken:
-                return value
+        """An opaque secret (access tokens)."""
+        return self.uuid().replace("-", "")
 
     def counter(self, name: str, start: int = 1) -> int:
         """Next value of a named integer sequence (GoCD ids, counters)."""

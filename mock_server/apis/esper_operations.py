@@ -187,7 +187,6 @@ class State:
                 raise ValueError(f"operation {op['id']} has no operation_activity; it needs at least its CREATED entry")
             for entry in op["operation_activity"]:
                 parse_time(entry["created_at"])  # a bad time fails the import, not a later request
-        ctx.ids.reserve(operations)
         step = float(data.get("step_seconds", DEFAULT_STEP_SECONDS))
         if step < 0:
             raise ValueError(f"step_seconds must be 0 or more, not {step}")

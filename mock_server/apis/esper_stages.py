@@ -55,7 +55,6 @@ class State:
             attachments={stage: list(ids) for stage, ids in (data.get("attachments") or {}).items()},
         )
         state.check_references()
-        ctx.ids.reserve([*state.pipelines, *state.stages, *state.target_lists])
         for stage in state.stages.values():
             state.stages_by_pipeline.setdefault(stage["pipeline_id"], {})[stage["id"]] = stage
         return state

@@ -71,13 +71,8 @@ def _jwt_shaped(state: State, user_id: str) -> str:
     return f"{header}.{claims}.{state.ctx.ids.token()}"
 
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-async def login(state: State, body: Any = None) -> tuple[Record, int, dict[str, str]]:
-    # Read as FastAPI reads `Form(None)` fields: a body that is no form (JSON, text) is an empty form.
-    is_form = current_request.mimetype in FORM_TYPES and isinstance(body, Mapping)
-    form: Mapping[str, Any] = body if is_form else {}
+async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Record, int, dict[str, str]]:
+    form = body or {}
     grant = form.get("grant_type") or _implied_grant(form)
     if grant not in GRANTS:
         raise HttpError(400, f"Unsupported grant type: {grant}")

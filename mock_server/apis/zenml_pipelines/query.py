@@ -14,7 +14,6 @@ import json
 import math
 import operator
 import re
-import string
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -145,41 +144,13 @@ def _text_matches(op: str, operand: Any, value: str) -> bool:
     if op in ("gt", "gte", "lt", "lte"):
         number = _sqlite_real(value)
         return number != 0 and COMPARE[op](number, operand)  # `and_(col, col > x)`: 0 is false
-    pattern = {"contains": f"%{operand}%", "startswith": f"{operand}%", "endswith": f"%{operand}"}[op]
-    return like(pattern, value)
+    like = {"contains": f"%{operand}%", "startswith": f"{operand}%", "endswith": f"%{operand}"}[op]
+    return _like(like, value)
 
 
-ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-"""SQLite's LIKE folds the case of ASCII letters only."""
-
-
-def like(pattern: str, value: str) -> bool:
-    """SQLite's `value LIKE pattern` (no ESCAPE): `%` is any run of characters, `_` any one character.
-
-    Linear by construction, whatever the pattern: the pattern is a chain of states, one per character that
-    is not `%`, and the set of states reachable after each character of `value` is kept as the bits of an
-    int (shift-and). Each character of `value` costs a fixed number of int operations, so a pattern full of
-    `%` cannot make the match backtrack, as a regex built from it would."""
-    steps = pattern.translate(ASCII_LOWER)
-    masks: dict[str, int] = {}
-    wild = 0  # states entered on any character (`_`)
-    loops = 0  # states that stay on any character (followed by `%`)
-    accept = 1
-    for char in steps:
-        if char == "%":
-            loops |= accept
-            continue
-        accept <<= 1
-        if char == "_":
-            wild |= accept
-        else:
-            masks[char] = masks.get(char, 0) | accept
-    states = 1
-    for char in value.translate(ASCII_LOWER):
-        states = ((states << 1) & (masks.get(char, 0) | wild)) | (states & loops)
-        if not states:
-            return False
-    return bool(states & accept)
+def _like(pattern: str, value: str) -> bool:
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.S | re.I | re.A) is not None
 
 
 def _sqlite_real(text: str) -> float:

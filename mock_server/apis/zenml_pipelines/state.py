@@ -7,12 +7,10 @@ pipelines. `export()` gives back exactly the fixture shape `from_fixture` reads.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import copy
-import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Self
@@ -102,27 +100,9 @@ class State:
             pipelines={p["id"]: _stored_pipeline(p) for p in items.get("pipelines", [])},
         )
         state.check_references()
-        ctx.ids.reserve(state.held_ids())
         state.clock_offset = max(timedelta(), state.latest_timestamp() - ctx.clock.now().replace(tzinfo=None))
         state.reindex()
         return state
-
-    def held_ids(self) -> Iterator[str]:
-        """Every id this data holds, and the random parts of its tokens (`handlers._jwt_shaped`)."""
-        for models in (self.users, self.projects, self.stacks, self.pipelines):
-            yield from models
-        yield from (t["id"] for t in self.tags.values())
-        yield from (p["latest_run"]["id"] for p in self.pipelines.values() if p.get("latest_run"))
-        for token in self.tokens:
-            parts = token.split(".")
-            if len(parts) != 3:
-                continue  # a token of the fixture's own making
-            claims, signature = parts[1], parts[2]
-            yield signature
-            try:
-                yield str(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["jti"])
-            except (ValueError, KeyError, TypeError):
-                pass
 
     def latest_timestamp(self) -> datetime:
         models = [*self.users.values(), *self.projects.values(), *self.stacks.values(), *self.tags.values()]
