@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,13 +143,6 @@ def mock_auth(api: str) -> Auth:
         return Auth(basic=(credentials.username, credentials.password))
     assert isinstance(credentials, Login)
     return Auth(login=(credentials.username, credentials.password))
-
-
-def serve(app: Any) -> AbstractContextManager[str]:
-    """Run an ASGI app (a mock wrapped to inject faults, in the self-tests) on a free loopback port in a thread."""
-    from mock_server.testing import serve_app
-
-    return serve_app(app)
 
 
 def free_port() -> int:

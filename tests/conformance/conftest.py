@@ -8,8 +8,9 @@ from contextlib import AbstractContextManager
 import pytest
 from starlette.types import ASGIApp
 
-from conformance.target import mock_auth, serve
+from conformance.target import mock_auth
 from mock_server import Settings, create_app
+from mock_server.testing import serve_app
 
 Wrap = Callable[[ASGIApp], ASGIApp]
 
@@ -20,7 +21,7 @@ def served() -> Callable[..., AbstractContextManager[str]]:
 
     def start(*apis: str, wrap: Wrap | None = None) -> AbstractContextManager[str]:
         app = create_app(Settings(apis=apis, validate_responses=True))
-        return serve(wrap(app) if wrap else app)
+        return serve_app(wrap(app) if wrap else app)
 
     return start
 
