@@ -11,6 +11,7 @@ from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.guard import is_loopback
 from mock_server.middleware import MAX_DELAY_MS
+from mock_server.persist import MAX_STATE_INTERVAL_S, StateFileError
 from mock_server.settings import ALL_APIS, Settings
 
 
@@ -38,10 +39,22 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument(
         "--admin-token", metavar="TOKEN", help="bearer token /__admin requires (needed for admin beyond loopback)"
     )
+    parser.add_argument(
+        "--state-file", type=Path, metavar="FILE", help="load the state from FILE at start, save it there while serving"
+    )
+    parser.add_argument(
+        "--state-interval",
+        type=float,
+        default=defaults.state_interval_s,
+        metavar="SECONDS",
+        help="save a changed state this often (default %(default)s; a kill -9 loses at most this much)",
+    )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
     args = parser.parse_args(argv)
     if not 0 <= args.latency <= MAX_DELAY_MS:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
+    if not 0 < args.state_interval <= MAX_STATE_INTERVAL_S:
+        parser.error(f"--state-interval must be over 0 and at most {MAX_STATE_INTERVAL_S} seconds")
     return Settings(
         host=args.host,
         port=args.port,
@@ -53,6 +66,8 @@ def parse(argv: list[str] | None) -> Settings:
         admin_token=args.admin_token,
         cors_origins=tuple(args.cors_origin) if args.cors_origin else defaults.cors_origins,
         validate_responses=args.validate_responses,
+        state_file=args.state_file,
+        state_interval_s=args.state_interval,
     )
 
 
@@ -71,6 +86,8 @@ def banner(settings: Settings) -> str:
             lines.append("  admin API: OFF (every /__admin request is 403); start with --admin-token TOKEN to use it")
     if settings.admin_token:
         lines.append("  admin API: needs 'Authorization: Bearer <--admin-token>'")
+    if settings.state_file is not None:
+        lines.append(f"  state: {settings.state_file} (saved every {settings.state_interval_s:g} s when changed)")
     return "\n".join(lines)
 
 
@@ -82,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse(argv)
     try:
         app = create_app(settings)
+    except StateFileError as exc:
+        print(f"mock-server: {exc}", file=sys.stderr)
+        return 2
     except FixtureError as exc:
         print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
         return 2
