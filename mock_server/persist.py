@@ -75,7 +75,9 @@ def read(path: Path) -> Mapping[str, Any] | None:
 
 
 def encode(state: Mapping[str, Any]) -> bytes:
-    return json.dumps({"version": VERSION, "state": state}, indent=1, allow_nan=False).encode()
+    """Compact on purpose: with `indent` json.dumps falls back to pure Python, 4-5x slower, and this runs
+    on the event loop (about 90 ms for 7,000 stored objects)."""
+    return json.dumps({"version": VERSION, "state": state}, separators=(",", ":"), allow_nan=False).encode()
 
 
 def write(path: Path, data: bytes) -> None:
