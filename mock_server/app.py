@@ -93,7 +93,9 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
 def _admin_app(runtime: Runtime) -> AsyncApp:
     app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
     spec = admin.load_admin_spec()
-    app.add_api(spec, base_path="", name="admin", resolver=StateResolver(admin, lambda: runtime, admin.render_error))
+    app.add_api(
+        spec, base_path="", name="admin", resolver=StateResolver(admin.HANDLERS, lambda: runtime, admin.render_error)
+    )
     app.add_middleware(
         RequestBody,
         position=MiddlewarePosition.BEFORE_ROUTING,

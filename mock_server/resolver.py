@@ -9,14 +9,14 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connexion import context
 from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolution, Resolver
 
-from mock_server.api import ApiError, Reply
+from mock_server.api import ApiError, Handler, Reply
 from mock_server.errors import error_response, to_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 
@@ -26,9 +26,11 @@ PREFER = re.compile(r"\s*(code|example)\s*=\s*\"?([^\";,\s]+)\"?")
 
 
 class StateResolver(Resolver):
-    """operationId -> `getattr(handlers, operationId)`, called as `await fn(state, **params)`."""
+    """operationId -> `handlers[operationId]`, called as `await fn(state, **params)`."""
 
-    def __init__(self, handlers: Any, get_state: Callable[[], Any], render_error: Callable[[ApiError], Reply]) -> None:
+    def __init__(
+        self, handlers: Mapping[str, Handler], get_state: Callable[[], Any], render_error: Callable[[ApiError], Reply]
+    ) -> None:
         super().__init__()
         self._handlers = handlers
         self._get_state = get_state
@@ -36,7 +38,9 @@ class StateResolver(Resolver):
 
     def resolve(self, operation: Any) -> Resolution:
         operation_id = operation.operation_id
-        fn = getattr(self._handlers, operation_id)
+        fn = self._handlers.get(operation_id)
+        if fn is None:  # found at start-up, when Connexion resolves every operation of the spec
+            raise LookupError(f"operationId {operation_id!r} has no handler; add it to the API's handler_set(...)")
         params = inspect.signature(fn).parameters
         takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         wants_principal = "principal" in params
