@@ -123,7 +123,6 @@ class MockApi:
     render_error: Callable[[ApiError], Reply]
     verify: Callable[[Any, Credential], Principal | None]
     any_token_principal: Principal
-    credentials_help: str
     credentials: Credential | Login
     """What a client of the default fixtures sends; suites that embed the mock read it (`mock_server.testing`)."""
     fixture_schemas: Mapping[str, str] = field(default_factory=dict)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from mock_server.api import BasicAuth, Credential, Login, Token
 from mock_server.apis import load_api
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
@@ -77,7 +78,8 @@ def banner(settings: Settings) -> str:
     for name in settings.apis:
         api = load_api(name)
         lines.append(f"  {name:<18} {root}   ui: {root}/{name}/ui/")
-        lines.append(f"  {'':<18} credentials: {api.credentials_help}")
+        lines.append(f"  {'':<18} credentials: {describe(api.credentials)}")
+    lines.append("  (those of the default fixtures; every user, key and token: GET /__admin/state)")
     if settings.any_token:
         lines.append("  --any-token: any non-empty credential is accepted")
     if not is_loopback(settings.host):
@@ -89,6 +91,16 @@ def banner(settings: Settings) -> str:
     if settings.state_file is not None:
         lines.append(f"  state: {settings.state_file} (saved every {settings.state_interval_s:g} s when changed)")
     return "\n".join(lines)
+
+
+def describe(credential: Credential | Login) -> str:
+    """What a client sends, as the banner says it (the same mapping as `MockServer.headers`)."""
+    if isinstance(credential, Token):
+        return f"Authorization: Bearer {credential.value}"
+    if isinstance(credential, BasicAuth):
+        return f"HTTP Basic {credential.username}:{credential.password}"
+    form = f"username={credential.username}&password={credential.password}"
+    return f"POST {credential.path} with the form {form}, then Authorization: Bearer <access_token>"
 
 
 def main(argv: list[str] | None = None) -> int:

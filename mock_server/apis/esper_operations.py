@@ -376,7 +376,6 @@ API = MockApi(
     render_error=render_error,
     verify=esper_common.verify,
     any_token_principal={"sub": "esper-api-key"},
-    credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-operations fixture).",
     credentials=Token("mock-token"),
     fixture_schemas={"operations": "Operation"},
     trailing_slash="append",

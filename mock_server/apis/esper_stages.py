@@ -277,7 +277,6 @@ API = MockApi(
     render_error=render_error,
     verify=verify,
     any_token_principal={"sub": "esper-api-key"},
-    credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-stages fixture).",
     credentials=Token("mock-token"),
     fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
     admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},

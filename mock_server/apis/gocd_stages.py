@@ -261,7 +261,6 @@ API = MockApi(
     render_error=render_error,
     verify=verify,
     any_token_principal={"sub": "admin", "view": [ALL], "operate": [ALL]},
-    credentials_help="HTTP Basic: admin:badger (view and operate every pipeline) or viewer:viewer (view only).",
     credentials=BasicAuth("admin", "badger"),
     fixture_schemas={"stages": "Stage"},
     admin_actions={"start-stage-run": admin_start_stage_run},

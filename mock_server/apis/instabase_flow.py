@@ -228,8 +228,6 @@ API = MockApi(
     render_error=render_error,
     verify=verify,
     any_token_principal={"sub": "flow-admin"},
-    credentials_help="Authorization: Bearer mock-token (flow-admin, manages the seed's pipelines) or "
-    "Bearer mock-token-analyst (flow-analyst, fewer permissions).",
     credentials=Token("mock-token"),
     fixture_schemas={"jobs": "UpdateJobPipelinesRequest"},
     json_media_types=frozenset({"application/x-www-form-urlencoded"}),  # `curl -d '{...}'` (spec)

@@ -39,10 +39,6 @@ API = MockApi(
     render_error=render_error,
     verify=handlers.verify,
     any_token_principal={"sub": "default"},
-    credentials_help=(
-        "Log in first: POST /api/v1/login with the form username=default&password= (fixture `passwords`), "
-        "then send 'Authorization: Bearer <access_token>'. Tokens exist only once issued by login."
-    ),
     credentials=Login("default", "", "/api/v1/login"),
     fixture_schemas={
         "users": "UserResponse",
