@@ -5,8 +5,8 @@ At start the file is read and loaded through the source's `load` (for the runtim
 start and is left as it is. While serving, a request that may change state (anything but
 GET/HEAD/OPTIONS) bumps a counter when it ends; a timer saves when the counter moved, and shutdown
 saves once more. Saving exports and encodes on the event loop (a consistent snapshot between
-requests) and writes in a thread: a temp file in the same folder, fsync, `os.replace`, so a crash mid-write leaves
-the previous file whole.
+requests) and writes in a thread: a temp file in the same folder, fsync, `os.replace`, so a crash
+mid-write leaves the previous file whole. The file is created 0600: it holds every password and token.
 
 The file is `{"version": 1, "state": <source.export()>}`; for the runtime `state` is what
 `GET /__admin/state` returns. When sessions are persisted too, the source's export grows and
