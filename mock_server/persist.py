@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import json
 import logging
 import os
@@ -114,6 +115,8 @@ def restore(source: Persistable, path: Path) -> None:
     folder = path.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise _error(path, f"cannot be written: {folder} is not a folder this process may write to", "choose another")
+    for stale in folder.glob(glob.escape(f".{path.name}.") + "*.tmp"):  # a save cut short by a kill -9
+        stale.unlink(missing_ok=True)
 
 
 class Persisted:

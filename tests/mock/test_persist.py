@@ -49,6 +49,13 @@ def test_the_state_is_saved_at_shutdown_and_loaded_at_start(tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temp file left behind
 
 
+def test_a_temp_file_left_by_a_kill_during_a_save_is_removed_at_start(tmp_path: Path) -> None:
+    stale = tmp_path / ".state.json.k1ll3d.tmp"
+    stale.write_bytes(b'{"version": 1, "sta')
+    with mock(tmp_path / "state.json"):
+        assert not stale.exists()
+
+
 def test_reads_alone_do_not_rewrite_the_file(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     with mock(path) as client:
