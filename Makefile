@@ -18,7 +18,7 @@ CONFORMANCE_FLAGS = --api $(API) \
 	$(if $(LOGIN),--login $(LOGIN))
 
 .DEFAULT_GOAL := help
-.PHONY: help validate test test-fast wheel-check mock conformance conformance-zenml-live test-live bench lint clean
+.PHONY: help validate test test-fast wheel-check mock conformance conformance-zenml-live test-live bench soak lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-23s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ test-live: $(STAMP) ## ZenML's own client against the mock and a real server; th
 
 bench: $(STAMP) ## mock vs Prism vs bare Starlette, start-up, scale (installs Prism with npm; ARGS="--quick")
 	$(BIN)/python -m bench $(ARGS)
+
+soak: $(STAMP) ## all five APIs under a steady mixed load for 60 s: errors, RSS, p50/p99 drift (ARGS="--seconds 300")
+	$(BIN)/python -m bench.soak $(ARGS)
 
 lint: $(STAMP) ## ruff (check and format) and mypy (strict for the packages)
 	$(BIN)/ruff check .

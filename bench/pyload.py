@@ -43,6 +43,8 @@ class Template:
 class Stats:
     latencies_us: list[int] = field(default_factory=list)
     status_errors: int = 0
+    server_errors: int = 0
+    """Of the status errors, those of 500 or more."""
     socket_errors: int = 0
     bytes: int = 0
 
@@ -85,6 +87,11 @@ def response_length(buffer: bytes | bytearray) -> int | None:
     return start
 
 
+def percentile(ordered: list[int], q: float) -> int:
+    """The q-th percentile of an already sorted, non-empty list (nearest rank)."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
+
+
 async def connection(host: str, port: int, next_request: Callable[[], bytes], deadline: float, stats: Stats) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
@@ -103,8 +110,10 @@ async def connection(host: str, port: int, next_request: Callable[[], bytes], de
                 buffer += chunk
             stats.latencies_us.append((time.perf_counter_ns() - started) // 1000)
             stats.bytes += size
-            if int(buffer[9:12]) >= 400:
+            status = int(buffer[9:12])
+            if status >= 400:
                 stats.status_errors += 1
+                stats.server_errors += status >= 500
             del buffer[:size]
     except (OSError, ConnectionError, ValueError):
         stats.socket_errors += 1
@@ -129,19 +138,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, float | int]:
     )
     elapsed = time.perf_counter() - started
     lat = sorted(stats.latencies_us) or [0]
-
-    def pct(q: float) -> int:
-        return lat[min(len(lat) - 1, int(len(lat) * q / 100))]
-
     return {
         "requests": len(stats.latencies_us),
         "duration_us": int(elapsed * 1e6),
         "bytes": stats.bytes,
         "status_errors": stats.status_errors,
         "socket_errors": stats.socket_errors,
-        "p50_us": pct(50),
-        "p90_us": pct(90),
-        "p99_us": pct(99),
+        "p50_us": percentile(lat, 50),
+        "p90_us": percentile(lat, 90),
+        "p99_us": percentile(lat, 99),
         "mean_us": sum(lat) / len(lat),
         "max_us": lat[-1],
     }

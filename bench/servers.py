@@ -63,9 +63,14 @@ def ensure_prism() -> str:
     return PRISM_VERSION
 
 
+ALL = "all"
+"""As the API of a mock: serve every API (the soak)."""
+
+
 def command(kind: str, api: str, port: int) -> list[str]:
     if kind in ("mock", CANDIDATE):
-        return [sys.executable, "-m", "mock_server", "--api", api, "--port", str(port)]
+        only = [] if api == ALL else ["--api", api]
+        return [sys.executable, "-m", "mock_server", *only, "--port", str(port)]
     if kind in ("prism", "prism-quiet"):
         quiet = ["--verboseLevel", "warn"] if kind == "prism-quiet" else []
         return [str(PRISM), "mock", *quiet, "-h", HOST, "-p", str(port), str(spec_path(api))]
@@ -114,13 +119,15 @@ class Server:
     notes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path = ROOT
+    args: list[str] = field(default_factory=list)
+    """More command-line flags (the soak's `--mock-args`)."""
 
     def start(self, probe: Request, headers: Mapping[str, str], limit: float = 60.0) -> Server:
         if port_in_use(self.port):
             raise RuntimeError(f"port {self.port} is already in use: pass another --base-port")
         began = time.perf_counter()
         self.process = subprocess.Popen(
-            command(self.kind, self.api, self.port),
+            [*command(self.kind, self.api, self.port), *self.args],
             cwd=self.cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ A body's `{n}` becomes a number unique to the request (ZenML refuses a second pi
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,3 +104,48 @@ STARTUP_PROBES: dict[str, tuple[Request, dict[str, str]]] = {
     "instabase-flow": (Request("GET", "/api/v1/flow/pipeline"), {"Authorization": "Bearer mock-token"}),
     "gocd-stages": (Request("GET", "/go/api/stages/foo/DEV/history"), {"Authorization": "Basic YWRtaW46YmFkZ2Vy"}),
 }
+
+ESPER_OPERATION = "5743470f-7dcc-4a92-8a4b-f41b1cea69ed"
+_ESPER_DEVICE = "9f0a1c2e-5b7d-4e3a-8c6f-1d2e3f4a5b6c"
+INSTABASE_JOB = "f403399d-7ac7-4285-bb06-f7ad82ddbea2"
+INSTABASE_PIPELINES = ("e05cc5f7-b199-49a6-b1bc-f17dc5247e0c", "03f4dc97-1245-452d-9d7b-17f8b86473b8")
+
+SOAK: dict[str, tuple[dict[str, str], tuple[Request, ...]]] = {
+    "esper-stages": (TARGETS["esper-stages"].headers, TARGETS["esper-stages"].workloads["mixed"]),
+    "zenml-pipelines": (TARGETS["zenml-pipelines"].headers, TARGETS["zenml-pipelines"].workloads["mixed"]),
+    "esper-operations": (
+        {"Authorization": "Bearer mock-token"},
+        mixed(
+            Request("GET", "/v0/operations/"),
+            Request("GET", f"/v0/operations/{ESPER_OPERATION}/"),
+            Request(
+                "POST",
+                "/v0/operations/",
+                '{"operation_type": "CONVERGE", "schedule_type": "IMMEDIATE", '
+                f'"operation_device_query": {{"device_ids": "{_ESPER_DEVICE}"}}, "arguments": {{}}}}',
+            ),
+        ),
+    ),
+    "instabase-flow": (
+        {"Authorization": "Bearer mock-token"},
+        mixed(
+            Request("GET", "/api/v1/flow/pipeline"),
+            Request("GET", "/api/v1/jobs/pipelines"),
+            Request(
+                "POST",
+                "/api/v1/jobs/pipelines",
+                json.dumps({"job_id": INSTABASE_JOB, "pipeline_ids": list(INSTABASE_PIPELINES)}),
+            ),
+        ),
+    ),
+    "gocd-stages": (
+        {"Authorization": "Basic YWRtaW46YmFkZ2Vy", "Accept": "application/vnd.go.cd.v3+json"},
+        mixed(
+            Request("GET", "/go/api/stages/foo/DEV/history"),
+            Request("GET", "/go/api/stages/foo/DEV/history/0"),
+            Request("POST", "/go/api/stages/foo/DEV/cancel"),
+        ),
+    ),
+}
+"""The soak's mixed workload of each of the five APIs (80 % reads, 20 % writes): its headers and requests.
+Every request answers 200 with the default fixtures (plus the ZenML token `TARGETS` imports)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import load_document
-from mock_server.api import ApiError, Reply
+from mock_server.api import ApiError, Reply, handler_set
 from mock_server.fixtures import FixtureError
 from mock_server.runtime import Runtime
 
@@ -66,3 +66,7 @@ async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, An
         raise ApiError(404, f"{api} has no admin action {action!r}; its actions: {known}.")
     result = fn(slot.state, body or {})
     return await result if inspect.isawaitable(result) else result
+
+
+HANDLERS = handler_set(reset_state, export_state, import_state, advance_clock, run_action)
+"""The operations of admin.yaml."""

@@ -97,25 +97,32 @@ class ApiState(Protocol):
 
 
 AdminAction = Callable[[Any, Mapping[str, Any]], Any | Awaitable[Any]]
+Handler = Callable[..., Awaitable[Any]]
+"""`async def <operationId>(state, **params)`: one operation of an API's spec."""
+
+
+def handler_set(*handlers: Handler) -> Mapping[str, Handler]:
+    """operationId -> handler, each named after its function: the only functions Connexion may bind,
+    so a helper of the module can never be reached as an operation."""
+    return {fn.__name__: fn for fn in handlers}
 
 
 @dataclass(frozen=True)
 class MockApi:
     """Everything the app factory needs to serve one API.
 
-    `handlers` is a module or object with one `async def <operationId>(state, **params)` per
-    operation of `specs/<name>.yaml`; a handler that declares a `principal` parameter also gets the
+    `handlers` maps each operationId of `specs/<name>.yaml` to its `async def <operationId>(state,
+    **params)` (built with `handler_set`); a handler that declares a `principal` parameter also gets the
     caller's principal. A handler returns a body, `(body, status)` or `(body, status, headers)`;
     a `str` body is sent as text/plain, anything else as JSON. Problems are raised as `ApiError`.
     """
 
     name: str
     state: type[ApiState]
-    handlers: Any
+    handlers: Mapping[str, Handler]
     render_error: Callable[[ApiError], Reply]
     verify: Callable[[Any, Credential], Principal | None]
     any_token_principal: Principal
-    credentials_help: str
     credentials: Credential | Login
     """What a client of the default fixtures sends; suites that embed the mock read it (`mock_server.testing`)."""
     fixture_schemas: Mapping[str, str] = field(default_factory=dict)

@@ -29,6 +29,7 @@ from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
 from mock_server.middleware import Latency
+from mock_server.persist import Persisted, restore
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
@@ -55,7 +56,11 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
-    return AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    guarded = AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    if settings.state_file is None:
+        return guarded
+    restore(runtime, settings.state_file)
+    return Persisted(guarded, runtime, settings.state_file, settings.state_interval_s)
 
 
 def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
@@ -88,7 +93,9 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
 def _admin_app(runtime: Runtime) -> AsyncApp:
     app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
     spec = admin.load_admin_spec()
-    app.add_api(spec, base_path="", name="admin", resolver=StateResolver(admin, lambda: runtime, admin.render_error))
+    app.add_api(
+        spec, base_path="", name="admin", resolver=StateResolver(admin.HANDLERS, lambda: runtime, admin.render_error)
+    )
     app.add_middleware(
         RequestBody,
         position=MiddlewarePosition.BEFORE_ROUTING,

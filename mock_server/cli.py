@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from mock_server.api import BasicAuth, Credential, Login, Token
 from mock_server.apis import load_api
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
 from mock_server.guard import is_loopback
 from mock_server.middleware import MAX_DELAY_MS
+from mock_server.persist import MAX_STATE_INTERVAL_S, StateFileError
 from mock_server.settings import ALL_APIS, Settings
 
 
@@ -38,10 +40,22 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument(
         "--admin-token", metavar="TOKEN", help="bearer token /__admin requires (needed for admin beyond loopback)"
     )
+    parser.add_argument(
+        "--state-file", type=Path, metavar="FILE", help="load the state from FILE at start, save it there while serving"
+    )
+    parser.add_argument(
+        "--state-interval",
+        type=float,
+        default=defaults.state_interval_s,
+        metavar="SECONDS",
+        help="save a changed state this often (default %(default)s; a kill -9 loses at most this much)",
+    )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
     args = parser.parse_args(argv)
     if not 0 <= args.latency <= MAX_DELAY_MS:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
+    if not 0 < args.state_interval <= MAX_STATE_INTERVAL_S:
+        parser.error(f"--state-interval must be over 0 and at most {MAX_STATE_INTERVAL_S} seconds")
     return Settings(
         host=args.host,
         port=args.port,
@@ -53,6 +67,8 @@ def parse(argv: list[str] | None) -> Settings:
         admin_token=args.admin_token,
         cors_origins=tuple(args.cors_origin) if args.cors_origin else defaults.cors_origins,
         validate_responses=args.validate_responses,
+        state_file=args.state_file,
+        state_interval_s=args.state_interval,
     )
 
 
@@ -62,7 +78,8 @@ def banner(settings: Settings) -> str:
     for name in settings.apis:
         api = load_api(name)
         lines.append(f"  {name:<18} {root}   ui: {root}/{name}/ui/")
-        lines.append(f"  {'':<18} credentials: {api.credentials_help}")
+        lines.append(f"  {'':<18} credentials: {describe(api.credentials)}")
+    lines.append("  (those of the default fixtures; every user, key and token: GET /__admin/state)")
     if settings.any_token:
         lines.append("  --any-token: any non-empty credential is accepted")
     if not is_loopback(settings.host):
@@ -71,7 +88,19 @@ def banner(settings: Settings) -> str:
             lines.append("  admin API: OFF (every /__admin request is 403); start with --admin-token TOKEN to use it")
     if settings.admin_token:
         lines.append("  admin API: needs 'Authorization: Bearer <--admin-token>'")
+    if settings.state_file is not None:
+        lines.append(f"  state: {settings.state_file} (saved every {settings.state_interval_s:g} s when changed)")
     return "\n".join(lines)
+
+
+def describe(credential: Credential | Login) -> str:
+    """What a client sends, as the banner says it (the same mapping as `MockServer.headers`)."""
+    if isinstance(credential, Token):
+        return f"Authorization: Bearer {credential.value}"
+    if isinstance(credential, BasicAuth):
+        return f"HTTP Basic {credential.username}:{credential.password}"
+    form = f"username={credential.username}&password={credential.password}"
+    return f"POST {credential.path} with the form {form}, then Authorization: Bearer <access_token>"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse(argv)
     try:
         app = create_app(settings)
+    except StateFileError as exc:
+        print(f"mock-server: {exc}", file=sys.stderr)
+        return 2
     except FixtureError as exc:
         print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
         return 2

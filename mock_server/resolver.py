@@ -9,26 +9,29 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from connexion import context
 from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolution, Resolver
+from starlette.datastructures import QueryParams
 
-from mock_server.api import ApiError, Reply
+from mock_server.api import ApiError, Handler, Reply
 from mock_server.errors import error_response, to_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 
-# Connexion passes these context entries to a handler taking **kwargs; they are not parameters.
+# Connexion passes these context entries to a handler taking **kwargs, over a parameter of the same name.
 CONTEXT_KEYS = frozenset({"user", "token_info"})
 PREFER = re.compile(r"\s*(code|example)\s*=\s*\"?([^\";,\s]+)\"?")
 
 
 class StateResolver(Resolver):
-    """operationId -> `getattr(handlers, operationId)`, called as `await fn(state, **params)`."""
+    """operationId -> `handlers[operationId]`, called as `await fn(state, **params)`."""
 
-    def __init__(self, handlers: Any, get_state: Callable[[], Any], render_error: Callable[[ApiError], Reply]) -> None:
+    def __init__(
+        self, handlers: Mapping[str, Handler], get_state: Callable[[], Any], render_error: Callable[[ApiError], Reply]
+    ) -> None:
         super().__init__()
         self._handlers = handlers
         self._get_state = get_state
@@ -36,13 +39,19 @@ class StateResolver(Resolver):
 
     def resolve(self, operation: Any) -> Resolution:
         operation_id = operation.operation_id
-        fn = getattr(self._handlers, operation_id)
+        fn = self._handlers.get(operation_id)
+        if fn is None:  # found at start-up, when Connexion resolves every operation of the spec
+            raise LookupError(f"operationId {operation_id!r} has no handler; add it to the API's handler_set(...)")
         params = inspect.signature(fn).parameters
         takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         wants_principal = "principal" in params
+        # A query parameter named like a context entry (ZenML's `user` filter) is the client's, not the caller's.
+        shadowed = CONTEXT_KEYS & set(params)
 
         async def handler(**kwargs: Any) -> ConnexionResponse:
             args = {k: v for k, v in kwargs.items() if k not in CONTEXT_KEYS and (takes_all or k in params)}
+            if shadowed:
+                args.update(client_query(operation, shadowed))
             if isinstance(args.get("body"), bytes):
                 # No Content-Type: Connexion validated the body as the operation's declared JSON but
                 # passes the raw bytes on (a seed's own `requests.post(data=...)` example does this).
@@ -63,6 +72,19 @@ class StateResolver(Resolver):
 
         handler.__name__ = operation_id
         return Resolution(handler, operation_id)
+
+
+def client_query(operation: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The query parameters `names` as the client sent them, parsed and typed as Connexion passes
+    parameters (the operation's URI parser): read again because the context entry took their place."""
+    declared = {p["name"] for p in operation.parameters if p["in"] == "query"}
+    raw = QueryParams(context.scope["query_string"])
+    sent = {name: raw.getlist(name) for name in names if name in raw and name in declared}
+    if not sent:
+        return {}
+    parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+    resolved: dict[str, Any] = parser.resolve_query(sent)
+    return resolved
 
 
 def normalise(result: Any) -> Reply:

@@ -25,6 +25,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     validate_responses: bool = False
     """Turn on Connexion's response validation: a response that breaks its spec becomes a 500."""
+    state_file: Path | None = None
+    """Load the state from this file at start and save it there while serving (`mock_server/persist.py`)."""
+    state_interval_s: float = 5.0
+    """How often a changed state is saved to `state_file`: a kill -9 loses at most this much."""
     max_body_bytes: int = 1024 * 1024
     max_admin_body_bytes: int = 64 * 1024 * 1024
     """`PUT /__admin/state` takes a whole exported state (the scale benchmarks load thousands of objects)."""

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import copy
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
-from mock_server.api import ApiError, Context, MockApi, Principal, Reply, Token
+from mock_server.api import ApiError, Context, MockApi, Principal, Reply, Token, handler_set
 from mock_server.apis import esper_common
 
 # The list filter speaks integer codes, objects carry the names (seed).
@@ -373,11 +372,10 @@ async def update_operation(
 API = MockApi(
     name="esper-operations",
     state=State,
-    handlers=sys.modules[__name__],
+    handlers=handler_set(list_operations, create_operation, get_operation, update_operation),
     render_error=render_error,
     verify=esper_common.verify,
     any_token_principal={"sub": "esper-api-key"},
-    credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-operations fixture).",
     credentials=Token("mock-token"),
     fixture_schemas={"operations": "Operation"},
     trailing_slash="append",

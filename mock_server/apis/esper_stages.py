@@ -11,13 +11,12 @@ and target lists are created by endpoints outside the seed, so they come from th
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Self, overload
 
-from mock_server.api import ApiError, Context, MockApi, Token
+from mock_server.api import ApiError, Context, MockApi, Token, handler_set
 from mock_server.apis.esper_common import envelope, page, render_error, verify
 
 EDITABLE = ("name", "description", "timeout_seconds")
@@ -265,11 +264,19 @@ def admin_create_target_list(state: State, body: Mapping[str, Any]) -> dict[str,
 API = MockApi(
     name="esper-stages",
     state=State,
-    handlers=sys.modules[__name__],
+    handlers=handler_set(
+        list_stages,
+        create_stage,
+        get_stage,
+        update_stage,
+        delete_stage,
+        list_stage_target_lists,
+        attach_target_list,
+        detach_target_list,
+    ),
     render_error=render_error,
     verify=verify,
     any_token_principal={"sub": "esper-api-key"},
-    credentials_help="Send 'Authorization: Bearer mock-token' (keys: `api_keys` in the esper-stages fixture).",
     credentials=Token("mock-token"),
     fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
     admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},

@@ -13,13 +13,12 @@ Stage runs start when GoCD schedules a pipeline, which this API cannot do: the a
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Self
 
-from mock_server.api import ApiError, BasicAuth, Context, Credential, MockApi, Principal, Reply
+from mock_server.api import ApiError, BasicAuth, Context, Credential, MockApi, Principal, Reply, handler_set
 
 PAGE_SIZE = 10  # Api::StagesController#history: `page_size = 10`, not configurable
 ALL = "*"  # in a user's `view` / `operate` lists: every pipeline
@@ -258,11 +257,10 @@ def admin_start_stage_run(state: State, body: Mapping[str, Any]) -> dict[str, An
 API = MockApi(
     name="gocd-stages",
     state=State,
-    handlers=sys.modules[__name__],
+    handlers=handler_set(cancel_stage, get_stage_history, get_stage_history_at_offset),
     render_error=render_error,
     verify=verify,
     any_token_principal={"sub": "admin", "view": [ALL], "operate": [ALL]},
-    credentials_help="HTTP Basic: admin:badger (view and operate every pipeline) or viewer:viewer (view only).",
     credentials=BasicAuth("admin", "badger"),
     fixture_schemas={"stages": "Stage"},
     admin_actions={"start-stage-run": admin_start_stage_run},

@@ -15,13 +15,12 @@ per caller from the grants.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from mock_server.api import ApiError, Context, Credential, MockApi, Principal, Reply, Token
+from mock_server.api import ApiError, Context, Credential, MockApi, Principal, Reply, Token, handler_set
 
 READ = "flow_pipeline:read"
 WRITE = "flow_pipeline:write"
@@ -225,12 +224,10 @@ def verify(state: State, credential: Credential) -> Principal | None:
 API = MockApi(
     name="instabase-flow",
     state=State,
-    handlers=sys.modules[__name__],
+    handlers=handler_set(list_flow_pipelines, list_flow_pipelines_via_jobs_path, update_job_pipelines),
     render_error=render_error,
     verify=verify,
     any_token_principal={"sub": "flow-admin"},
-    credentials_help="Authorization: Bearer mock-token (flow-admin, manages the seed's pipelines) or "
-    "Bearer mock-token-analyst (flow-analyst, fewer permissions).",
     credentials=Token("mock-token"),
     fixture_schemas={"jobs": "UpdateJobPipelinesRequest"},
     json_media_types=frozenset({"application/x-www-form-urlencoded"}),  # `curl -d '{...}'` (spec)

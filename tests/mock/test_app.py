@@ -214,4 +214,7 @@ def test_cli_parses_every_option() -> None:
 def test_banner_shows_urls_and_credentials() -> None:
     text = banner(Settings(apis=("gocd-stages",), port=8123))
     assert "http://127.0.0.1:8123/gocd-stages/ui/" in text
-    assert "admin:badger" in text
+    assert "credentials: HTTP Basic admin:badger" in text
+    zenml = banner(Settings(apis=("zenml-pipelines", "esper-stages")))
+    assert "credentials: POST /api/v1/login with the form username=default&password=, then" in zenml
+    assert "credentials: Authorization: Bearer mock-token" in zenml

@@ -652,6 +652,12 @@ def test_stacks_list_finds_the_default_stack_and_get_has_its_components(client: 
     call(client, "GET", f"/api/v1/stacks/{UNKNOWN}", 404)
 
 
+def test_the_user_filter_is_the_clients_not_the_callers_name(client: TestClient) -> None:
+    """Connexion passes the caller as `user` too; the query parameter of that name must win."""
+    assert call(client, "GET", "/api/v1/stacks", params={"user": "default"})["items"] == []  # created by no user
+    assert len(call(client, "GET", "/api/v1/stacks")["items"]) == 1
+
+
 def test_aux_lists_page_and_sort_like_pipelines(client: TestClient) -> None:
     call(client, "GET", "/api/v1/stacks", 400, params={"page": 2})
     assert call(client, "GET", "/api/v1/projects", 422, params={"sort_by": "tags"})["detail"][0] == "ValueError"

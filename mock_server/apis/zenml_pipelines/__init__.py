@@ -9,12 +9,12 @@ source (research/seed-apis.md §3), then the seed page (seeds/002). Modules:
 - `query`: filter operators, sorting and the `Page` envelope, as `BaseFilter` does them;
 - `render`: the response shapes (hydrated or not);
 - `errors`: the four error body shapes and `render_error`;
-- `handlers`: one function per operationId, `verify`, and the `record_run` admin action.
+- `handlers`: one function per operationId (listed in `API.handlers`), `verify`, and the `record_run` admin action.
 """
 
 from __future__ import annotations
 
-from mock_server.api import Login, MockApi
+from mock_server.api import Login, MockApi, handler_set
 from mock_server.apis.zenml_pipelines import handlers
 from mock_server.apis.zenml_pipelines.errors import render_error
 from mock_server.apis.zenml_pipelines.state import State
@@ -22,14 +22,23 @@ from mock_server.apis.zenml_pipelines.state import State
 API = MockApi(
     name="zenml-pipelines",
     state=State,
-    handlers=handlers,
+    handlers=handler_set(
+        handlers.login,
+        handlers.get_server_info,
+        handlers.get_current_user,
+        handlers.list_projects,
+        handlers.get_project,
+        handlers.list_stacks,
+        handlers.get_stack,
+        handlers.list_pipelines,
+        handlers.create_pipeline,
+        handlers.get_pipeline,
+        handlers.update_pipeline,
+        handlers.delete_pipeline,
+    ),
     render_error=render_error,
     verify=handlers.verify,
     any_token_principal={"sub": "default"},
-    credentials_help=(
-        "Log in first: POST /api/v1/login with the form username=default&password= (fixture `passwords`), "
-        "then send 'Authorization: Bearer <access_token>'. Tokens exist only once issued by login."
-    ),
     credentials=Login("default", "", "/api/v1/login"),
     fixture_schemas={
         "users": "UserResponse",

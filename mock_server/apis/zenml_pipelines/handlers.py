@@ -11,8 +11,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connexion import request as current_request
-
 from contracts import load_spec
 from mock_server.api import ApiError, Credential, Principal, Token
 from mock_server.apis.zenml_pipelines import render
@@ -23,6 +21,8 @@ from mock_server.apis.zenml_pipelines.state import Record, State, canonical_uuid
 COLORS = ("grey", "purple", "red", "green", "yellow", "orange", "lime", "teal", "turquoise", "magenta", "blue")
 """ZenML's `ColorVariants`; the server picks one at random for a new tag."""
 GRANTS = ("password", "zenml-api-key", "urn:ietf:params:oauth:grant-type:device_code", "zenml-external")
+Filter = list[str] | None
+"""A repeatable filter query parameter: every value as sent (`mock_server.query`), None when absent."""
 RUN_STATUSES = [s for s in load_spec("zenml-pipelines")["components"]["schemas"]["ExecutionStatus"]["enum"] if s]
 
 
@@ -99,15 +99,6 @@ async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Re
     return body_out, 200, {"Set-Cookie": cookie}
 
 
-def _repeated(*names: str) -> dict[str, list[str]]:
-    """The repeatable filters, each value as the client sent it (Connexion has validated them).
-
-    Not taken from the handler's arguments: Connexion 3.3 joins repeated query values with "," and splits
-    them again (breaking `oneof:["a","b"]` or a name holding a comma), and it passes the caller's name as the
-    keyword `user`, shadowing the `user` filter."""
-    return {name: current_request.query_params.getlist(name) for name in names}
-
-
 # What the client reads when it connects
 
 
@@ -166,9 +157,12 @@ async def list_projects(
     logical_operator: str = "and",
     page: int = 1,
     size: int = 20,
+    id: Filter = None,
+    name: Filter = None,
+    display_name: Filter = None,
 ) -> dict[str, Any]:
     query = {"sort_by": sort_by, "logical_operator": logical_operator, "page": page, "size": size}
-    filters = _repeated("id", "name", "display_name")
+    filters = {"id": id, "name": name, "display_name": display_name}
     items = list(state.projects.values())
     return _list(
         "ProjectFilter", items, PROJECT_FIELDS, PROJECT_KEYS, filters, query, lambda p: render.project(p, hydrate)
@@ -203,9 +197,13 @@ async def list_stacks(
     logical_operator: str = "and",
     page: int = 1,
     size: int = 20,
+    id: Filter = None,
+    name: Filter = None,
+    user: Filter = None,
+    description: Filter = None,
 ) -> dict[str, Any]:
     query = {"sort_by": sort_by, "logical_operator": logical_operator, "page": page, "size": size}
-    filters = _repeated("id", "name", "user", "description")
+    filters = {"id": id, "name": name, "user": user, "description": description}
     items = list(state.stacks.values())
     fields, keys = _stack_fields(state), _stack_keys(state)
     return _list("StackFilter", items, fields, keys, filters, query, lambda s: render.stack(state, s, hydrate))
@@ -268,10 +266,16 @@ async def list_pipelines(
     project: str | None = None,
     latest_run_status: str | None = None,
     latest_run_user: str | None = None,
+    id: Filter = None,
+    created: Filter = None,
+    updated: Filter = None,
+    name: Filter = None,
+    user: Filter = None,
+    tags: Filter = None,
 ) -> dict[str, Any]:
     # `tag` (singular) is declared in the spec but not taken here: 0.98 ignores it (list_tag_singular_ignored).
     fields = _pipeline_fields(state)
-    filters = _repeated("id", "created", "updated", "name", "user", "tags")
+    filters = {"id": id, "created": created, "updated": updated, "name": name, "user": user, "tags": tags}
     chosen = select("PipelineFilter", fields, filters, logical_operator)
     latest = {"latest_run_status": latest_run_status, "latest_run_user": latest_run_user}
     always = select("PipelineFilter", fields, {k: [v] for k, v in latest.items() if v is not None}, "and")
