@@ -8,9 +8,11 @@ Every client has response validation on, so each passing call also proves the re
 from __future__ import annotations
 
 import copy
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -20,6 +22,8 @@ from conformance.properties import bind
 from conformance.properties import zenml_pipelines as properties
 from contracts import load_spec
 from mock_server import Settings, create_app
+from mock_server.apis.zenml_pipelines.query import like
+from mock_server.testing import serve
 
 PIPELINES = "/api/v1/pipelines"
 ALPHA = "d0bd4d7f-9ab4-46da-a0b2-acea81e76a4a"  # tags seed, alpha_pipeline-tag
@@ -344,6 +348,39 @@ def test_sorting_by_a_paging_field_says_it_cannot_be_sorted_by(client: TestClien
 )
 def test_filters_select_the_matching_pipelines(client: TestClient, params: dict, expected: list[str]) -> None:
     assert names(client, **params) == expected
+
+
+@pytest.mark.parametrize("field", ["name", "tags"])
+@pytest.mark.parametrize("op", ["contains", "startswith", "endswith"])
+def test_like_filters_with_many_wildcards_answer_at_once(client: TestClient, field: str, op: str) -> None:
+    # issue 10.3: a regex built from `%a%a%a%a%ab` backtracked for seconds on 80 `a`s (x10 per extra `%`)
+    create(client, "a" * 80, tags=["a" * 80])
+    assert names(client, **{field: f"{op}:%a%a%a%a%ab"}) == []
+    assert names(client, **{field: f"{op}:%a%a%a%a%a"}) == ["a" * 80]
+    assert names(client, **{field: f"{op}:{'%a' * 2500}b"}) == []  # 5,000 characters, as fast
+
+
+def test_a_like_filter_cannot_stall_the_server() -> None:
+    # Before the fix this request ran for hours (a backtracking regex, x10 per `%`); a linear match takes
+    # microseconds, so the generous client timeout only catches a stall, never a slow machine.
+    with serve(apis="zenml-pipelines", seed=0) as mock, httpx.Client(base_url=mock.base_url, timeout=30) as http:
+        headers = mock.headers("zenml-pipelines")
+        created = http.post(PIPELINES, json={"name": "a" * 255, "project": PROJECT}, headers=headers)
+        assert created.status_code == 200, created.text
+        response = http.get(PIPELINES, params={"name": "contains:%a%a%a%a%a%a%ab"}, headers=headers)
+        assert (response.status_code, response.json()["total"]) == (200, 0)
+
+
+LIKE_CASES = ["", "a", "ab", "Ab", "aab", "ba", "a_b", "a%b", "%", "_", "é", "É"]
+
+
+def test_like_matches_as_sqlite_does() -> None:
+    patterns = ["", "%", "_", "a", "A", "%a", "a%", "%a%", "a_", "_b", "%a%b", "a%%b", "%_%", "__", "é", "%É%"]
+    with sqlite3.connect(":memory:") as db:
+        for value in LIKE_CASES:
+            for pattern in patterns:
+                expected = db.execute("SELECT ? LIKE ?", (value, pattern)).fetchone()[0] == 1
+                assert like(pattern, value) is expected, (pattern, value)
 
 
 def test_created_in_a_range_selects_the_pipelines_between(client: TestClient) -> None:
