@@ -315,7 +315,7 @@ async def create_operation(db: State, body: dict[str, Any], principal: Principal
     now = db.now()
     user = principal.get("sub")
     op: dict[str, Any] = {
-        "id": db.ctx.ids.uuid(),
+        "id": db.ctx.ids.uuid(taken=db.operations),
         # The real response says operation_type, the doc schema operation: both are sent (spec).
         "operation_type": body["operation_type"],
         "operation": body["operation_type"],

@@ -67,8 +67,11 @@ def _jwt_shaped(state: State, user_id: str) -> str:
     def segment(data: dict[str, str]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
-    header, claims = segment({"alg": "HS256", "typ": "JWT"}), segment({"sub": user_id, "jti": state.ctx.ids.uuid()})
-    return f"{header}.{claims}.{state.ctx.ids.token()}"
+    while True:  # a seeded sequence restarts on reset: never hand out a token an imported state holds
+        claims = segment({"sub": user_id, "jti": state.ctx.ids.uuid()})
+        token = f"{segment({'alg': 'HS256', 'typ': 'JWT'})}.{claims}.{state.ctx.ids.token()}"
+        if token not in state.tokens:
+            return token
 
 
 async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Record, int, dict[str, str]]:
@@ -302,7 +305,7 @@ def _is_default_order(sort_by: str) -> bool:
 def _ensure_tag(state: State, name: str, user_id: str, now: str) -> None:
     """Tags are created on first use, with a colour of the server's choosing (here: from the new id)."""
     if name not in state.tags:
-        tag_id = state.ctx.ids.uuid()
+        tag_id = state.ctx.ids.uuid(taken={tag["id"] for tag in state.tags.values()})
         body = {"created": now, "updated": now, "user_id": user_id, "color": COLORS[int(tag_id[-4:], 16) % len(COLORS)]}
         state.tags[name] = {
             "body": {**body, "exclusive": False},
@@ -353,7 +356,7 @@ async def create_pipeline(
     user_id = state.caller(principal)["id"]
     now = state.now()
     pipeline = {
-        "id": state.ctx.ids.uuid(),
+        "id": state.ctx.ids.uuid(taken=state.pipelines),
         "name": body["name"],
         "description": body.get("description"),
         "user_id": user_id,  # the body's `user` is ignored: the server sets the creator
@@ -404,7 +407,8 @@ def admin_record_run(state: State, body: Mapping[str, Any]) -> Record:
     user = next((u for u in state.users.values() if body.get("user", "default") in (u["name"], u["id"])), None)
     if user is None:
         raise ApiError(400, f"user {body.get('user')!r} is not a user name or id of this mock.")
-    run = {"id": state.ctx.ids.uuid(), "status": status, "user_id": user["id"], "created": state.now()}
+    runs = {(p["latest_run"] or {}).get("id") for p in state.pipelines.values()}
+    run = {"id": state.ctx.ids.uuid(taken=runs), "status": status, "user_id": user["id"], "created": state.now()}
     pipeline = state.writable(pipeline["id"])
     pipeline["latest_run"] = run
     return render.pipeline(state, pipeline, hydrate=True)
