@@ -141,6 +141,33 @@ def test_malformed_login_forms_are_400_with_a_plain_detail(anonymous: TestClient
     assert call(anonymous, "POST", "/api/v1/login", 400, data=form) == {"detail": detail}
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"username": "default", "password": ""}', "application/json"),  # the server reads only a form
+        (b"[1]", "application/json"),
+        (b'"x"', "application/json"),
+        (b"[1]", None),  # before: 500 AttributeError
+        (b'"x"', None),
+        (b"username=default&password=", "text/plain"),
+    ],
+)
+def test_a_login_body_that_is_no_form_is_an_empty_form(
+    anonymous: TestClient, content: bytes, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = anonymous.post("/api/v1/login", content=content, headers=headers)
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid request: username is required."})
+    assert "set-cookie" not in response.headers
+
+
+def test_a_form_login_without_content_type_is_a_400_not_a_500(anonymous: TestClient) -> None:
+    # The mock reads a body without Content-Type as JSON (the seeds' `requests.post(data=...)`); the server
+    # would read an empty form. Both refuse it with 400 and a `detail`.
+    response = anonymous.post("/api/v1/login", content=b"username=default&password=", headers={})
+    assert response.status_code == 400 and "not valid JSON" in response.json()["detail"]
+
+
 def test_api_key_grant_is_refused_because_the_mock_has_no_service_accounts(anonymous: TestClient) -> None:
     body = call(anonymous, "POST", "/api/v1/login", 401, data={"password": "ZENKEY_abc"})
     assert body["detail"][0] == "CredentialsNotValid"

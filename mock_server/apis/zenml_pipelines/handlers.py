@@ -74,8 +74,10 @@ def _jwt_shaped(state: State, user_id: str) -> str:
             return token
 
 
-async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Record, int, dict[str, str]]:
-    form = body or {}
+async def login(state: State, body: Any = None) -> tuple[Record, int, dict[str, str]]:
+    # FastAPI reads `Form(None)` fields from a form only: any other body (`[1]`, `"x"` sent without a
+    # Content-Type, which Connexion passes on as JSON) is an empty form, so "username is required".
+    form: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
     grant = form.get("grant_type") or _implied_grant(form)
     if grant not in GRANTS:
         raise HttpError(400, f"Unsupported grant type: {grant}")
