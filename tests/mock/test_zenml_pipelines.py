@@ -22,6 +22,7 @@ from conformance.properties import bind
 from conformance.properties import zenml_pipelines as properties
 from contracts import load_spec
 from mock_server import Settings, create_app
+from mock_server.apis.zenml_pipelines import state as zenml_state
 from mock_server.apis.zenml_pipelines.query import like
 from mock_server.testing import serve
 
@@ -109,6 +110,59 @@ def test_issued_tokens_are_kept_in_the_exported_state(anonymous: TestClient) -> 
     token = login(anonymous).json()["access_token"]
     state = anonymous.get("/__admin/state").json()["zenml-pipelines"]
     assert state["tokens"] == [{"access_token": token, "user_id": USER}]
+
+
+COOKIE = "zenml-server-ab7d9382-49ff-4a93-a247-cac8ef2fe2d6"
+
+
+def test_the_session_cookie_alone_opens_the_api(anonymous: TestClient) -> None:
+    token = login(anonymous).json()["access_token"]
+    anonymous.cookies.clear()
+    response = anonymous.get(PIPELINES, headers={"Cookie": f"{COOKIE}={token}"})
+    assert response.status_code == 200 and response.json()["total"] == 4
+
+
+def test_a_bad_cookie_is_refused_even_beside_a_good_header(anonymous: TestClient) -> None:
+    token = login(anonymous).json()["access_token"]
+    anonymous.cookies.clear()
+    headers = {"Cookie": f"{COOKIE}=forged", "Authorization": f"Bearer {token}"}
+    response = anonymous.get(PIPELINES, headers=headers)
+    assert response.status_code == 401 and response.json()["detail"][0] == "CredentialsNotValid"
+
+
+def test_a_same_site_login_issues_no_csrf_token(anonymous: TestClient) -> None:
+    response = anonymous.post("/api/v1/login", data={"username": "default"}, headers={"Origin": "http://localhost"})
+    assert response.json()["csrf_token"] is None and response.headers["set-cookie"].endswith("SameSite=lax")
+
+
+def test_a_cross_site_login_needs_its_csrf_token_with_the_cookie(anonymous: TestClient) -> None:
+    dashboard = {"Origin": "http://dashboard.example:3000"}
+    response = anonymous.post("/api/v1/login", data={"username": "default"}, headers=dashboard)
+    body = response.json()
+    assert body["csrf_token"]
+    assert response.headers["set-cookie"].endswith("; HttpOnly; Path=/; SameSite=none; Secure")
+    anonymous.cookies.clear()
+    cookie = {"Cookie": f"{COOKIE}={body['access_token']}"}
+    assert anonymous.get(PIPELINES, headers=cookie).status_code == 401
+    assert anonymous.get(PIPELINES, headers={**cookie, "X-CSRF-Token": "wrong"}).status_code == 401
+    assert anonymous.get(PIPELINES, headers={**cookie, "X-CSRF-Token": body["csrf_token"]}).status_code == 200
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    assert anonymous.get(PIPELINES, headers=bearer).status_code == 200  # a header needs no CSRF token
+
+
+def test_the_token_table_keeps_the_most_recently_used_tokens(
+    anonymous: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(zenml_state, "MAX_TOKENS", 3)
+    first, second, third = (login(anonymous).json()["access_token"] for _ in range(3))
+    anonymous.cookies.clear()
+    assert anonymous.get(PIPELINES, headers={"Authorization": f"Bearer {first}"}).status_code == 200  # used last
+    fourth = login(anonymous).json()["access_token"]
+    anonymous.cookies.clear()
+    statuses = [anonymous.get(PIPELINES, headers={"Authorization": f"Bearer {t}"}).status_code for t in (first, second)]
+    assert statuses == [200, 401]  # the least recently used one is forgotten
+    kept = [t["access_token"] for t in anonymous.get("/__admin/state").json()["zenml-pipelines"]["tokens"]]
+    assert sorted(kept) == sorted([first, third, fourth])
 
 
 def test_reset_forgets_issued_tokens(client: TestClient) -> None:

@@ -25,6 +25,7 @@ API = MockApi(
     handlers=handlers,
     render_error=render_error,
     verify=handlers.verify,
+    session_cookie=handlers.session_cookie,
     any_token_principal={"sub": "default"},
     credentials_help=(
         "Log in first: POST /api/v1/login with the form username=default&password= (fixture `passwords`), "

@@ -10,11 +10,12 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from connexion import request as current_request
 
 from contracts import load_spec
-from mock_server.api import ApiError, Credential, Principal, Token
+from mock_server.api import ApiError, CookieToken, Credential, Principal, Token
 from mock_server.apis.zenml_pipelines import render
 from mock_server.apis.zenml_pipelines.errors import HttpError, ServerError
 from mock_server.apis.zenml_pipelines.query import Field, Item, Value, order, paginate, select
@@ -30,11 +31,29 @@ RUN_STATUSES = [s for s in load_spec("zenml-pipelines")["components"]["schemas"]
 
 
 def verify(state: State, credential: Credential) -> Principal | None:
-    """Only tokens issued by `login` (kept in the state, so an exported state keeps them)."""
-    if not isinstance(credential, Token):
+    """Only tokens issued by `login` (kept in the state, so an exported state keeps them), as a bearer
+    header or as the session cookie. A token a cross-site login issued came with a CSRF token: sent as the
+    cookie, it needs that token in `X-CSRF-Token` too (as a header it does not: no browser sends it alone)."""
+    if not isinstance(credential, Token | CookieToken):
         return None
-    user = state.user(state.tokens.get(credential.value))
+    if isinstance(credential, CookieToken):
+        needed = state.csrf_tokens.get(credential.value)
+        if needed is not None and credential.csrf != needed:
+            return None
+    user = state.user(state.token_user(credential.value))
     return None if user is None else {"sub": user["name"], "user_id": user["id"]}
+
+
+def session_cookie(state: State) -> str:
+    """The server's session cookie, named after its id (recorded: aux_login_form)."""
+    return f"zenml-server-{state.server.get('id', '')}"
+
+
+def _cross_site() -> bool:
+    """A login from a page of another host (its Origin, else its Referer): the dashboard served elsewhere."""
+    headers = current_request.headers
+    source = headers.get("origin") or headers.get("referer")
+    return bool(source) and urlsplit(source).netloc.lower() != headers.get("host", "").lower()
 
 
 def _implied_grant(form: Mapping[str, Any]) -> str:
@@ -89,18 +108,21 @@ async def login(state: State, body: Any = None) -> tuple[Record, int, dict[str, 
     if user is None or state.passwords.get(user["name"], "") != (form.get("password") or ""):
         raise ServerError(401, "CredentialsNotValid", "Authentication error: invalid username or password")
     token = _jwt_shaped(state, user["id"])
-    state.tokens[token] = user["id"]
+    # Only a cross-site login gets a CSRF token, and a cookie a browser sends to another site (spec, Auth).
+    csrf = state.ctx.ids.token() if _cross_site() else None
+    state.remember_token(token, user["id"], csrf)
     body_out = {
         "access_token": token,
         "token_type": "bearer",
         "expires_in": None,
         "refresh_token": None,
-        "csrf_token": None,
+        "csrf_token": csrf,
         "scope": None,
         "device_id": None,
         "device_metadata": None,
     }
-    cookie = f"zenml-server-{state.server.get('id', '')}={token}; HttpOnly; Path=/; SameSite=lax"
+    same_site = "SameSite=none; Secure" if csrf else "SameSite=lax"
+    cookie = f"{session_cookie(state)}={token}; HttpOnly; Path=/; {same_site}"
     return body_out, 200, {"Set-Cookie": cookie}
 
 
@@ -409,7 +431,7 @@ def admin_record_run(state: State, body: Mapping[str, Any]) -> Record:
     user = next((u for u in state.users.values() if body.get("user", "default") in (u["name"], u["id"])), None)
     if user is None:
         raise ApiError(400, f"user {body.get('user')!r} is not a user name or id of this mock.")
-    runs = {(p["latest_run"] or {}).get("id") for p in state.pipelines.values()}
+    runs = {p["latest_run"]["id"] for p in state.pipelines.values() if p["latest_run"]}
     run = {"id": state.ctx.ids.uuid(taken=runs), "status": status, "user_id": user["id"], "created": state.now()}
     pipeline = state.writable(pipeline["id"])
     pipeline["latest_run"] = run
