@@ -131,7 +131,7 @@ class MockApi:
     """Top-level fixture key -> component schema name each of its items must validate against."""
     admin_actions: Mapping[str, AdminAction] = field(default_factory=dict)
     """Extra `POST /__admin/<name>/<action>` endpoints: (state, json body) -> JSON-able result."""
-    trailing_slash: Literal["append", "ignore", "not_found"] = "not_found"
+    trailing_slash: Literal["append", "ignore", "not_found", "get_catch_all"] = "not_found"
     """What a documented path with its trailing slash added or dropped gets (`mock_server/slashes.py`)."""
     session_cookie: Callable[[Any], str] | None = None
     """(state) -> the name of a cookie that carries the API's bearer credential, if it has one. A request

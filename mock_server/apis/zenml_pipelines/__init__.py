@@ -39,6 +39,7 @@ API = MockApi(
         "tags": "TagResponse",
     },
     admin_actions={"record_run": handlers.admin_record_run},
+    trailing_slash="get_catch_all",
 )
 
 __all__ = ["API"]
