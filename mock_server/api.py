@@ -67,7 +67,16 @@ class BasicAuth:
     password: str
 
 
-Credential = Token | BasicAuth
+@dataclass(frozen=True)
+class CookieToken:
+    """A bearer credential read from the API's session cookie (`MockApi.session_cookie`), read before the
+    Authorization header; `csrf` is the request's `X-CSRF-Token` header, which a browser session may need."""
+
+    value: str
+    csrf: str | None = None
+
+
+Credential = Token | BasicAuth | CookieToken
 
 
 @dataclass(frozen=True)
@@ -123,13 +132,16 @@ class MockApi:
     render_error: Callable[[ApiError], Reply]
     verify: Callable[[Any, Credential], Principal | None]
     any_token_principal: Principal
-    credentials: Credential | Login
+    credentials: Token | BasicAuth | Login
     """What a client of the default fixtures sends; suites that embed the mock read it (`mock_server.testing`)."""
     fixture_schemas: Mapping[str, str] = field(default_factory=dict)
     """Top-level fixture key -> component schema name each of its items must validate against."""
     admin_actions: Mapping[str, AdminAction] = field(default_factory=dict)
     """Extra `POST /__admin/<name>/<action>` endpoints: (state, json body) -> JSON-able result."""
-    trailing_slash: Literal["append", "ignore", "not_found"] = "not_found"
+    trailing_slash: Literal["append", "ignore", "not_found", "get_catch_all"] = "not_found"
     """What a documented path with its trailing slash added or dropped gets (`mock_server/slashes.py`)."""
+    session_cookie: Callable[[Any], str] | None = None
+    """(state) -> the name of a cookie that carries the API's bearer credential, if it has one. A request
+    that sends it is authenticated by it alone (`CookieToken`), whatever its Authorization header says."""
     json_media_types: frozenset[str] = frozenset()
     """Request media types whose bodies the real service reads as JSON all the same (`ReadAsJson`)."""

@@ -71,7 +71,9 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
 
     checker = accepting_any(verify, api.any_token_principal) if settings.any_token else verify
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
-    app = AsyncApp(api.name, security_map=security_map(checker), swagger_ui_options=ui)
+    session_cookie = api.session_cookie
+    cookie = (lambda: session_cookie(slot.state)) if session_cookie else (lambda: None)
+    app = AsyncApp(api.name, security_map=security_map(checker, cookie), swagger_ui_options=ui)
     app.add_api(
         load_spec(api.name),
         base_path="",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mock_server.api import BasicAuth, Credential, Login, Token
+from mock_server.api import BasicAuth, Login, Token
 from mock_server.apis import load_api
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
@@ -93,7 +93,7 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def describe(credential: Credential | Login) -> str:
+def describe(credential: Token | BasicAuth | Login) -> str:
     """What a client sends, as the banner says it (the same mapping as `MockServer.headers`)."""
     if isinstance(credential, Token):
         return f"Authorization: Bearer {credential.value}"

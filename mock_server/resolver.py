@@ -7,7 +7,6 @@ answers Prism-style `Prefer: code=` / `Prefer: example=` / `Prefer: delay=` requ
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -18,6 +17,7 @@ from connexion.resolver import Resolution, Resolver
 from starlette.datastructures import QueryParams
 
 from mock_server.api import ApiError, Handler, Reply
+from mock_server.body import decode_json
 from mock_server.errors import error_response, to_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 
@@ -55,7 +55,8 @@ class StateResolver(Resolver):
             if isinstance(args.get("body"), bytes):
                 # No Content-Type: Connexion validated the body as the operation's declared JSON but
                 # passes the raw bytes on (a seed's own `requests.post(data=...)` example does this).
-                args["body"] = json.loads(args["body"])
+                # Bytes that are not JSON are the API's own 400, never a JSONDecodeError 500.
+                args["body"] = decode_json(args["body"])
             if wants_principal:
                 args["principal"] = context.context.get("token_info") or {}
             try:

@@ -6,7 +6,10 @@ which none of the real servers does:
 - `append` (Django's `APPEND_SLASH`, Esper): a path missing its slash gets a 301 to the path with it,
   query kept, for every method (Django refuses POST/PUT/PATCH only when `DEBUG` is on).
 - `ignore` (Rails' router, GoCD): the trailing slash is dropped and the request served as without it.
-- `not_found` (ZenML's `/api/{invalid_api_path}` route, and the default): a 404 in the API's format.
+- `not_found` (the default): a 404 in the API's format, for every method.
+- `get_catch_all` (FastAPI with a `GET /api/{path:path}` catch-all route, ZenML's `invalid_api`): the
+  catch-all takes the path, so a GET is its 404 and any other method the 405 Starlette answers for a
+  route matched by path only, with that route's `Allow: GET`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from mock_server.api import ApiError, MockApi
 from mock_server.errors import to_response
 from mock_server.routing import PathTable
 
-Policy = Literal["append", "ignore", "not_found"]
+Policy = Literal["append", "ignore", "not_found", "get_catch_all"]
 
 
 class TrailingSlashes:
@@ -58,6 +61,10 @@ class TrailingSlashes:
             query = scope.get("query_string", b"").decode("latin-1")
             location = f"{other}?{query}" if query else other
             response = Response(status_code=301, headers={"Location": location}, media_type="text/html")
+        elif policy == "get_catch_all" and scope["method"] != "GET":
+            hint = f"{scope['method']} is not allowed at {path}; did you mean {other}? Paths are matched exactly."
+            response = self._answer(template.api, ApiError(405, hint, kind="method_not_allowed"))
+            response.headers["Allow"] = "GET"
         else:
             hint = f"No operation at {path}; did you mean {other}? Paths are matched exactly."
             response = self._not_found(template.api, hint)
@@ -66,5 +73,8 @@ class TrailingSlashes:
 
     def _not_found(self, api: str, message: str) -> Response:
         """The API's own 404 for a path it does not serve."""
-        reply = to_response(self.apis[api].render_error(ApiError(404, message, kind="no_route")))
+        return self._answer(api, ApiError(404, message, kind="no_route"))
+
+    def _answer(self, api: str, error: ApiError) -> Response:
+        reply = to_response(self.apis[api].render_error(error))
         return Response(reply.body, reply.status_code, dict(reply.headers or {}), reply.content_type)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Container
 from datetime import UTC, datetime, timedelta
 
 SEEDED_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -16,14 +17,25 @@ class Ids:
         self._random = random.Random(seed) if seed is not None else None
         self._counters: dict[str, int] = {}
 
-    def uuid(self) -> str:
-        if self._random is None:
-            return str(uuid.uuid4())
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+    def uuid(self, taken: Container[str] = ()) -> str:
+        """A new UUID that is not in `taken` (the ids the caller's state holds).
 
-    def token(self) -> str:
-        """An opaque secret (access tokens)."""
-        return self.uuid().replace("-", "")
+        A seeded sequence starts again on every reset, so after an exported state is imported its next
+        values are ids that state already holds: they are skipped, never reused."""
+        while True:
+            if self._random is None:
+                value = str(uuid.uuid4())
+            else:
+                value = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+            if value not in taken:
+                return value
+
+    def token(self, taken: Container[str] = ()) -> str:
+        """An opaque secret (access tokens), not in `taken`."""
+        while True:
+            value = self.uuid().replace("-", "")
+            if value not in taken:
+                return value
 
     def counter(self, name: str, start: int = 1) -> int:
         """Next value of a named integer sequence (GoCD ids, counters)."""

@@ -13,12 +13,13 @@ the admin clock completes operations at once, and no background task is needed.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any, Self, overload
 
 from mock_server.api import ApiError, Context, MockApi, Principal, Reply, Token, handler_set
 from mock_server.apis import esper_common
@@ -167,9 +168,39 @@ def check_window(body: Mapping[str, Any]) -> None:
         )
 
 
+def running(op: Mapping[str, Any]) -> bool:
+    """Whether the clock can still move the operation on (it is short of its path's last state)."""
+    return op["state"] in PATHS[op["schedule_type"]][:-1]
+
+
+def created_order(op: Mapping[str, Any]) -> tuple[datetime, str]:
+    return parse_time(op["created_at"]), op["id"]
+
+
+class NewestFirst(Sequence[dict[str, Any]]):
+    """A list kept oldest first, seen newest first, as `page` slices it: a page costs its own length."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        last = len(self._items) - 1
+        if isinstance(index, slice):
+            return [self._items[last - i] for i in range(*index.indices(len(self._items)))]
+        return self._items[last - index if index >= 0 else -1 - index]
+
+
 @dataclass
 class State:
-    """One tenant's operations by id."""
+    """One tenant's operations by id, with two indexes so that a request costs what it touches: the running
+    operations (the only ones the clock moves) and all of them in creation order (the default list)."""
 
     ctx: Context
     api_keys: list[str]
@@ -177,6 +208,10 @@ class State:
     step_seconds: float
     """Seconds an IMMEDIATE operation spends in each state before the next."""
     operations: dict[str, dict[str, Any]]
+    active: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The operations `running`: kept by `track`."""
+    by_created: list[dict[str, Any]] = field(default_factory=list)
+    """All operations, oldest first (created_at, then id); `created_at` and `id` never change."""
 
     @classmethod
     def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self:
@@ -195,7 +230,21 @@ class State:
             tenant_id=str(data.get("tenant_id", "")),
             step_seconds=step,
             operations=operations,
+            active={key: op for key, op in operations.items() if running(op)},
+            by_created=sorted(operations.values(), key=created_order),
         )
+
+    def add(self, op: dict[str, Any]) -> None:
+        self.operations[op["id"]] = op
+        bisect.insort(self.by_created, op, key=created_order)  # usually last: the clock only moves on
+        self.track(op)
+
+    def track(self, op: dict[str, Any]) -> None:
+        """Keep `active` in step after the operation's state changed."""
+        if running(op):
+            self.active[op["id"]] = op
+        else:
+            self.active.pop(op["id"], None)
 
     def export(self) -> dict[str, Any]:
         return {
@@ -208,8 +257,9 @@ class State:
     def now(self) -> datetime:
         """Read the clock (once per request) and bring every operation up to that moment."""
         now = self.ctx.clock.now()
-        for op in self.operations.values():
+        for op in list(self.active.values()):
             self.advance(op, now)
+            self.track(op)
         return now
 
     def advance(self, op: dict[str, Any], now: datetime) -> None:
@@ -289,9 +339,12 @@ async def list_operations(
     db: State, limit: str | None = None, offset: str | None = None, state: str = "", ordering: str = ""
 ) -> dict[str, Any]:
     db.now()
+    terms = ordering_terms(ordering)
+    if not state and terms == [DEFAULT_ORDERING]:  # the common list: a slice of the kept order
+        return {"content": esper_common.page(NewestFirst(db.by_created), limit, offset)}
     # An empty `state=` filters nothing (django-filter skips empty values); the spec allows only codes.
     items = [op for op in db.operations.values() if not state or op["state"] == STATE_CODES[int(state)]]
-    sort(items, ordering_terms(ordering))
+    sort(items, terms)
     return {"content": esper_common.page(items, limit, offset)}
 
 
@@ -314,7 +367,7 @@ async def create_operation(db: State, body: dict[str, Any], principal: Principal
     now = db.now()
     user = principal.get("sub")
     op: dict[str, Any] = {
-        "id": db.ctx.ids.uuid(),
+        "id": db.ctx.ids.uuid(taken=db.operations),
         # The real response says operation_type, the doc schema operation: both are sent (spec).
         "operation_type": body["operation_type"],
         "operation": body["operation_type"],
@@ -334,7 +387,7 @@ async def create_operation(db: State, body: dict[str, Any], principal: Principal
     }
     record(op, "CREATED", now)
     db.advance(op, now)
-    db.operations[op["id"]] = op
+    db.add(op)
     return {"content": op}, 201
 
 
@@ -362,6 +415,7 @@ async def update_operation(
         record(op, UPDATE_STATES[body["state"]], now)
     else:  # already in that state: nothing new to log in the activity (spec, "Update")
         op["updated_at"] = format_time(now)
+    db.track(op)
     if "reason" in body:
         op["reason"] = body["reason"]
     op["updated_by"] = principal.get("sub")

@@ -159,7 +159,7 @@ async def create_stage(state: State, pipeline_id: str, body: dict[str, Any]) -> 
     now = timestamp(state.ctx)
     # Omitted fields take zero values (seed: only `name` is required).
     stage = {
-        "id": state.ctx.ids.uuid(),
+        "id": state.ctx.ids.uuid(taken=state.stages),
         "name": body["name"],
         "description": body.get("description", ""),
         "pipeline_id": pipeline_id,
@@ -239,7 +239,7 @@ async def detach_target_list(state: State, stage_id: str, targetlist_id: str) ->
 
 def admin_create_pipeline(state: State, body: Mapping[str, Any]) -> dict[str, Any]:
     """`POST /__admin/esper-stages/create_pipeline` with `{"name": ...}`."""
-    pipeline = {"id": state.ctx.ids.uuid(), "name": str(body.get("name", ""))}
+    pipeline = {"id": state.ctx.ids.uuid(taken=state.pipelines), "name": str(body.get("name", ""))}
     state.pipelines[pipeline["id"]] = pipeline
     return pipeline
 
@@ -251,7 +251,7 @@ def admin_create_target_list(state: State, body: Mapping[str, Any]) -> dict[str,
         raise ApiError(400, f"target_list_type must be one of {', '.join(TARGET_LIST_TYPES)}.")
     pipeline = find_pipeline(state, str(body.get("pipeline_id", "")))
     target_list = {
-        "id": state.ctx.ids.uuid(),
+        "id": state.ctx.ids.uuid(taken=state.target_lists),
         "name": str(body.get("name", "")),
         "pipeline_id": pipeline["id"],
         "target_list_type": kind,

@@ -533,3 +533,19 @@ def test_documented_create_examples_are_accepted(client: TestClient) -> None:
 
 def test_fixture_success_operation_cannot_be_updated(client: TestClient) -> None:
     assert "SUCCESS" in update(client, SUCCEEDED_ID, 400, state="CANCELLED")["message"]
+
+
+def test_the_default_list_agrees_with_a_sorted_one_as_operations_run_and_stop(client: TestClient) -> None:
+    # The default list is a slice of a kept order and only running operations are advanced (issue 10.13):
+    # it must show what sorting everything showed, as states move on, and after an update stops one.
+    created = [create(client) for _ in range(3)]
+    update(client, created[1]["id"], state="CANCELLED")
+    advance(client, 3600)
+
+    def listed(**query: str) -> list[tuple[str, str]]:
+        return [(op["id"], op["state"]) for op in listing(client, **{"limit": "100", **query})["results"]]
+
+    assert listed() == listed(ordering="-created_at,-updated_at")  # the second one sorts everything
+    states = dict(listed())
+    assert [states[op["id"]] for op in created] == ["SUCCESS", "CANCELLED", "SUCCESS"]
+    assert listed(offset="1", limit="2") == listed()[1:3]

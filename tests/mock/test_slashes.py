@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 ESPER = {"Authorization": "Bearer mock-token"}
 STAGES = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages"
+ZENML_ID = "d0bd4d7f-9ab4-46da-a0b2-acea81e76a4a"
 GOCD_HISTORY = "/go/api/stages/demo_pipeline/first_stage/history"
 
 
@@ -48,10 +49,19 @@ def test_gocd_cancel_with_a_trailing_slash_is_the_cancel(client: TestClient) -> 
     assert response.status_code == 200 and response.text.startswith("Stage")
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT"])
-def test_zenml_path_with_a_trailing_slash_is_its_404(client: TestClient, method: str) -> None:
-    response = client.request(method, "/api/v1/pipelines/", follow_redirects=False)
+@pytest.mark.parametrize("path", ["/api/v1/pipelines/", f"/api/v1/pipelines/{ZENML_ID}/"])
+def test_zenml_get_with_a_trailing_slash_is_the_catch_all_404(client: TestClient, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
     assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "HEAD"])
+def test_zenml_other_methods_with_a_trailing_slash_are_the_catch_all_405(client: TestClient, method: str) -> None:
+    # The server's `GET /api/{invalid_api_path:path}` route matches the path, not the method: Starlette's 405.
+    response = client.request(method, f"/api/v1/pipelines/{ZENML_ID}/", follow_redirects=False)
+    assert (response.status_code, response.headers["allow"]) == (405, "GET")
+    if method != "HEAD":
+        assert response.json() == {"detail": "Method Not Allowed"}
 
 
 def test_instabase_path_with_a_trailing_slash_is_a_404_in_the_v1_format(client: TestClient) -> None:

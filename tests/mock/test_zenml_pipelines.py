@@ -8,9 +8,11 @@ Every client has response validation on, so each passing call also proves the re
 from __future__ import annotations
 
 import copy
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -20,6 +22,9 @@ from conformance.properties import bind
 from conformance.properties import zenml_pipelines as properties
 from contracts import load_spec
 from mock_server import Settings, create_app
+from mock_server.apis.zenml_pipelines import state as zenml_state
+from mock_server.apis.zenml_pipelines.query import like
+from mock_server.testing import serve
 
 PIPELINES = "/api/v1/pipelines"
 ALPHA = "d0bd4d7f-9ab4-46da-a0b2-acea81e76a4a"  # tags seed, alpha_pipeline-tag
@@ -107,6 +112,59 @@ def test_issued_tokens_are_kept_in_the_exported_state(anonymous: TestClient) -> 
     assert state["tokens"] == [{"access_token": token, "user_id": USER}]
 
 
+COOKIE = "zenml-server-ab7d9382-49ff-4a93-a247-cac8ef2fe2d6"
+
+
+def test_the_session_cookie_alone_opens_the_api(anonymous: TestClient) -> None:
+    token = login(anonymous).json()["access_token"]
+    anonymous.cookies.clear()
+    response = anonymous.get(PIPELINES, headers={"Cookie": f"{COOKIE}={token}"})
+    assert response.status_code == 200 and response.json()["total"] == 4
+
+
+def test_a_bad_cookie_is_refused_even_beside_a_good_header(anonymous: TestClient) -> None:
+    token = login(anonymous).json()["access_token"]
+    anonymous.cookies.clear()
+    headers = {"Cookie": f"{COOKIE}=forged", "Authorization": f"Bearer {token}"}
+    response = anonymous.get(PIPELINES, headers=headers)
+    assert response.status_code == 401 and response.json()["detail"][0] == "CredentialsNotValid"
+
+
+def test_a_same_site_login_issues_no_csrf_token(anonymous: TestClient) -> None:
+    response = anonymous.post("/api/v1/login", data={"username": "default"}, headers={"Origin": "http://localhost"})
+    assert response.json()["csrf_token"] is None and response.headers["set-cookie"].endswith("SameSite=lax")
+
+
+def test_a_cross_site_login_needs_its_csrf_token_with_the_cookie(anonymous: TestClient) -> None:
+    dashboard = {"Origin": "http://dashboard.example:3000"}
+    response = anonymous.post("/api/v1/login", data={"username": "default"}, headers=dashboard)
+    body = response.json()
+    assert body["csrf_token"]
+    assert response.headers["set-cookie"].endswith("; HttpOnly; Path=/; SameSite=none; Secure")
+    anonymous.cookies.clear()
+    cookie = {"Cookie": f"{COOKIE}={body['access_token']}"}
+    assert anonymous.get(PIPELINES, headers=cookie).status_code == 401
+    assert anonymous.get(PIPELINES, headers={**cookie, "X-CSRF-Token": "wrong"}).status_code == 401
+    assert anonymous.get(PIPELINES, headers={**cookie, "X-CSRF-Token": body["csrf_token"]}).status_code == 200
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    assert anonymous.get(PIPELINES, headers=bearer).status_code == 200  # a header needs no CSRF token
+
+
+def test_the_token_table_keeps_the_most_recently_used_tokens(
+    anonymous: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(zenml_state, "MAX_TOKENS", 3)
+    first, second, third = (login(anonymous).json()["access_token"] for _ in range(3))
+    anonymous.cookies.clear()
+    assert anonymous.get(PIPELINES, headers={"Authorization": f"Bearer {first}"}).status_code == 200  # used last
+    fourth = login(anonymous).json()["access_token"]
+    anonymous.cookies.clear()
+    statuses = [anonymous.get(PIPELINES, headers={"Authorization": f"Bearer {t}"}).status_code for t in (first, second)]
+    assert statuses == [200, 401]  # the least recently used one is forgotten
+    kept = [t["access_token"] for t in anonymous.get("/__admin/state").json()["zenml-pipelines"]["tokens"]]
+    assert sorted(kept) == sorted([first, third, fourth])
+
+
 def test_reset_forgets_issued_tokens(client: TestClient) -> None:
     client.post("/__admin/reset")
     assert client.get(PIPELINES).status_code == 401
@@ -135,6 +193,33 @@ def test_unknown_user_is_refused_like_a_wrong_password(anonymous: TestClient) ->
 )
 def test_malformed_login_forms_are_400_with_a_plain_detail(anonymous: TestClient, form: dict, detail: str) -> None:
     assert call(anonymous, "POST", "/api/v1/login", 400, data=form) == {"detail": detail}
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"username": "default", "password": ""}', "application/json"),  # the server reads only a form
+        (b"[1]", "application/json"),
+        (b'"x"', "application/json"),
+        (b"[1]", None),  # before: 500 AttributeError
+        (b'"x"', None),
+        (b"username=default&password=", "text/plain"),
+    ],
+)
+def test_a_login_body_that_is_no_form_is_an_empty_form(
+    anonymous: TestClient, content: bytes, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = anonymous.post("/api/v1/login", content=content, headers=headers)
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid request: username is required."})
+    assert "set-cookie" not in response.headers
+
+
+def test_a_form_login_without_content_type_is_a_400_not_a_500(anonymous: TestClient) -> None:
+    # The mock reads a body without Content-Type as JSON (the seeds' `requests.post(data=...)`); the server
+    # would read an empty form. Both refuse it with 400 and a `detail`.
+    response = anonymous.post("/api/v1/login", content=b"username=default&password=", headers={})
+    assert response.status_code == 400 and "not valid JSON" in response.json()["detail"]
 
 
 def test_api_key_grant_is_refused_because_the_mock_has_no_service_accounts(anonymous: TestClient) -> None:
@@ -344,6 +429,39 @@ def test_sorting_by_a_paging_field_says_it_cannot_be_sorted_by(client: TestClien
 )
 def test_filters_select_the_matching_pipelines(client: TestClient, params: dict, expected: list[str]) -> None:
     assert names(client, **params) == expected
+
+
+@pytest.mark.parametrize("field", ["name", "tags"])
+@pytest.mark.parametrize("op", ["contains", "startswith", "endswith"])
+def test_like_filters_with_many_wildcards_answer_at_once(client: TestClient, field: str, op: str) -> None:
+    # issue 10.3: a regex built from `%a%a%a%a%ab` backtracked for seconds on 80 `a`s (x10 per extra `%`)
+    create(client, "a" * 80, tags=["a" * 80])
+    assert names(client, **{field: f"{op}:%a%a%a%a%ab"}) == []
+    assert names(client, **{field: f"{op}:%a%a%a%a%a"}) == ["a" * 80]
+    assert names(client, **{field: f"{op}:{'%a' * 2500}b"}) == []  # 5,000 characters, as fast
+
+
+def test_a_like_filter_cannot_stall_the_server() -> None:
+    # Before the fix this request ran for hours (a backtracking regex, x10 per `%`); a linear match takes
+    # microseconds, so the generous client timeout only catches a stall, never a slow machine.
+    with serve(apis="zenml-pipelines", seed=0) as mock, httpx.Client(base_url=mock.base_url, timeout=30) as http:
+        headers = mock.headers("zenml-pipelines")
+        created = http.post(PIPELINES, json={"name": "a" * 255, "project": PROJECT}, headers=headers)
+        assert created.status_code == 200, created.text
+        response = http.get(PIPELINES, params={"name": "contains:%a%a%a%a%a%a%ab"}, headers=headers)
+        assert (response.status_code, response.json()["total"]) == (200, 0)
+
+
+LIKE_CASES = ["", "a", "ab", "Ab", "aab", "ba", "a_b", "a%b", "%", "_", "é", "É"]
+
+
+def test_like_matches_as_sqlite_does() -> None:
+    patterns = ["", "%", "_", "a", "A", "%a", "a%", "%a%", "a_", "_b", "%a%b", "a%%b", "%_%", "__", "é", "%É%"]
+    with sqlite3.connect(":memory:") as db:
+        for value in LIKE_CASES:
+            for pattern in patterns:
+                expected = db.execute("SELECT ? LIKE ?", (value, pattern)).fetchone()[0] == 1
+                assert like(pattern, value) is expected, (pattern, value)
 
 
 def test_created_in_a_range_selects_the_pipelines_between(client: TestClient) -> None:

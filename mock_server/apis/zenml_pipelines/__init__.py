@@ -38,6 +38,7 @@ API = MockApi(
     ),
     render_error=render_error,
     verify=handlers.verify,
+    session_cookie=handlers.session_cookie,
     any_token_principal={"sub": "default"},
     credentials=Login("default", "", "/api/v1/login"),
     fixture_schemas={
@@ -47,6 +48,7 @@ API = MockApi(
         "tags": "TagResponse",
     },
     admin_actions={"record_run": handlers.admin_record_run},
+    trailing_slash="get_catch_all",
 )
 
 __all__ = ["API"]

@@ -25,6 +25,8 @@ from mock_server.api import ApiError, ErrorKind, Reply
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PYDANTIC_HELP = "    For further information visit https://errors.pydantic.dev/2.12/v/value_error"
 BAD_TOKEN = "Authentication error: error decoding access token: Invalid JWT token: Not enough segments."
+FORM_ONLY = "expected ['application/x-www-form-urlencoded']"
+"""The end of Connexion's 415 message for an operation that takes only a form (the login)."""
 SORT_EXCLUDED = ("sort_by", "page", "size", "logical_operator")
 """Fields of every filter model that exist but cannot be sorted by (a different message)."""
 
@@ -135,6 +137,9 @@ def render_error(err: ApiError) -> Reply:
         reworded = _server_words(err)
         if reworded is not None:
             return render_error(reworded)
+    if err.kind == "unsupported_media_type" and err.message.endswith(FORM_ONLY):
+        # The login takes `Form(None)` fields: FastAPI reads a JSON or text body as an empty form.
+        return render_error(HttpError(400, "Invalid request: username is required."))
     if err.kind in ("invalid_request", "unsupported_media_type") or err.status == 422:
         # FastAPI answers a body of the wrong type with 422 too, never 415.
         return ["ValueError", f"1 validation error:\n  {err.message}"], 422, {}

@@ -10,9 +10,12 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+from connexion import request as current_request
 
 from contracts import load_spec
-from mock_server.api import ApiError, Credential, Principal, Token
+from mock_server.api import ApiError, CookieToken, Credential, Principal, Token
 from mock_server.apis.zenml_pipelines import render
 from mock_server.apis.zenml_pipelines.errors import HttpError, ServerError
 from mock_server.apis.zenml_pipelines.query import Field, Item, Value, order, paginate, select
@@ -30,11 +33,29 @@ RUN_STATUSES = [s for s in load_spec("zenml-pipelines")["components"]["schemas"]
 
 
 def verify(state: State, credential: Credential) -> Principal | None:
-    """Only tokens issued by `login` (kept in the state, so an exported state keeps them)."""
-    if not isinstance(credential, Token):
+    """Only tokens issued by `login` (kept in the state, so an exported state keeps them), as a bearer
+    header or as the session cookie. A token a cross-site login issued came with a CSRF token: sent as the
+    cookie, it needs that token in `X-CSRF-Token` too (as a header it does not: no browser sends it alone)."""
+    if not isinstance(credential, Token | CookieToken):
         return None
-    user = state.user(state.tokens.get(credential.value))
+    if isinstance(credential, CookieToken):
+        needed = state.csrf_tokens.get(credential.value)
+        if needed is not None and credential.csrf != needed:
+            return None
+    user = state.user(state.token_user(credential.value))
     return None if user is None else {"sub": user["name"], "user_id": user["id"]}
+
+
+def session_cookie(state: State) -> str:
+    """The server's session cookie, named after its id (recorded: aux_login_form)."""
+    return f"zenml-server-{state.server.get('id', '')}"
+
+
+def _cross_site() -> bool:
+    """A login from a page of another host (its Origin, else its Referer): the dashboard served elsewhere."""
+    headers = current_request.headers
+    source = headers.get("origin") or headers.get("referer")
+    return bool(source) and urlsplit(source).netloc.lower() != headers.get("host", "").lower()
 
 
 def _implied_grant(form: Mapping[str, Any]) -> str:
@@ -67,12 +88,17 @@ def _jwt_shaped(state: State, user_id: str) -> str:
     def segment(data: dict[str, str]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
-    header, claims = segment({"alg": "HS256", "typ": "JWT"}), segment({"sub": user_id, "jti": state.ctx.ids.uuid()})
-    return f"{header}.{claims}.{state.ctx.ids.token()}"
+    while True:  # a seeded sequence restarts on reset: never hand out a token an imported state holds
+        claims = segment({"sub": user_id, "jti": state.ctx.ids.uuid()})
+        token = f"{segment({'alg': 'HS256', 'typ': 'JWT'})}.{claims}.{state.ctx.ids.token()}"
+        if token not in state.tokens:
+            return token
 
 
-async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Record, int, dict[str, str]]:
-    form = body or {}
+async def login(state: State, body: Any = None) -> tuple[Record, int, dict[str, str]]:
+    # FastAPI reads `Form(None)` fields from a form only: any other body (`[1]`, `"x"` sent without a
+    # Content-Type, which Connexion passes on as JSON) is an empty form, so "username is required".
+    form: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
     grant = form.get("grant_type") or _implied_grant(form)
     if grant not in GRANTS:
         raise HttpError(400, f"Unsupported grant type: {grant}")
@@ -84,18 +110,21 @@ async def login(state: State, body: Mapping[str, Any] | None = None) -> tuple[Re
     if user is None or state.passwords.get(user["name"], "") != (form.get("password") or ""):
         raise ServerError(401, "CredentialsNotValid", "Authentication error: invalid username or password")
     token = _jwt_shaped(state, user["id"])
-    state.tokens[token] = user["id"]
+    # Only a cross-site login gets a CSRF token, and a cookie a browser sends to another site (spec, Auth).
+    csrf = state.ctx.ids.token() if _cross_site() else None
+    state.remember_token(token, user["id"], csrf)
     body_out = {
         "access_token": token,
         "token_type": "bearer",
         "expires_in": None,
         "refresh_token": None,
-        "csrf_token": None,
+        "csrf_token": csrf,
         "scope": None,
         "device_id": None,
         "device_metadata": None,
     }
-    cookie = f"zenml-server-{state.server.get('id', '')}={token}; HttpOnly; Path=/; SameSite=lax"
+    same_site = "SameSite=none; Secure" if csrf else "SameSite=lax"
+    cookie = f"{session_cookie(state)}={token}; HttpOnly; Path=/; {same_site}"
     return body_out, 200, {"Set-Cookie": cookie}
 
 
@@ -306,7 +335,7 @@ def _is_default_order(sort_by: str) -> bool:
 def _ensure_tag(state: State, name: str, user_id: str, now: str) -> None:
     """Tags are created on first use, with a colour of the server's choosing (here: from the new id)."""
     if name not in state.tags:
-        tag_id = state.ctx.ids.uuid()
+        tag_id = state.ctx.ids.uuid(taken={tag["id"] for tag in state.tags.values()})
         body = {"created": now, "updated": now, "user_id": user_id, "color": COLORS[int(tag_id[-4:], 16) % len(COLORS)]}
         state.tags[name] = {
             "body": {**body, "exclusive": False},
@@ -357,7 +386,7 @@ async def create_pipeline(
     user_id = state.caller(principal)["id"]
     now = state.now()
     pipeline = {
-        "id": state.ctx.ids.uuid(),
+        "id": state.ctx.ids.uuid(taken=state.pipelines),
         "name": body["name"],
         "description": body.get("description"),
         "user_id": user_id,  # the body's `user` is ignored: the server sets the creator
@@ -408,7 +437,8 @@ def admin_record_run(state: State, body: Mapping[str, Any]) -> Record:
     user = next((u for u in state.users.values() if body.get("user", "default") in (u["name"], u["id"])), None)
     if user is None:
         raise ApiError(400, f"user {body.get('user')!r} is not a user name or id of this mock.")
-    run = {"id": state.ctx.ids.uuid(), "status": status, "user_id": user["id"], "created": state.now()}
+    runs = {p["latest_run"]["id"] for p in state.pipelines.values() if p["latest_run"]}
+    run = {"id": state.ctx.ids.uuid(taken=runs), "status": status, "user_id": user["id"], "created": state.now()}
     pipeline = state.writable(pipeline["id"])
     pipeline["latest_run"] = run
     return render.pipeline(state, pipeline, hydrate=True)

@@ -144,13 +144,37 @@ def _text_matches(op: str, operand: Any, value: str) -> bool:
     if op in ("gt", "gte", "lt", "lte"):
         number = _sqlite_real(value)
         return number != 0 and COMPARE[op](number, operand)  # `and_(col, col > x)`: 0 is false
-    like = {"contains": f"%{operand}%", "startswith": f"{operand}%", "endswith": f"%{operand}"}[op]
-    return _like(like, value)
+    pattern = {"contains": f"%{operand}%", "startswith": f"{operand}%", "endswith": f"%{operand}"}[op]
+    return like(pattern, value)
 
 
-def _like(pattern: str, value: str) -> bool:
-    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.S | re.I | re.A) is not None
+ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+"""SQLite's LIKE folds the case of ASCII letters only."""
+
+
+def like(pattern: str, value: str) -> bool:
+    """SQLite's `value LIKE pattern` (no ESCAPE): `%` is any run of characters, `_` any one.
+
+    The greedy two-pointer wildcard match: on a mismatch after a `%`, resume one character further than
+    that `%` last matched, never earlier. A later `%` makes an earlier one's choice final, so nothing is
+    tried twice: at most len(pattern) * len(value) steps, whatever the user sends (a regex built from
+    the pattern backtracks exponentially in the number of `%`)."""
+    pattern, value = pattern.translate(ASCII_FOLD), value.translate(ASCII_FOLD)
+    p = v = 0
+    star, resume = -1, 0  # the last `%` seen, and where in `value` its run ends now
+    while v < len(value):
+        if p < len(pattern) and pattern[p] == "%":
+            star, resume = p, v
+            p += 1
+        elif p < len(pattern) and pattern[p] in ("_", value[v]):
+            p += 1
+            v += 1
+        elif star >= 0:
+            resume += 1
+            p, v = star + 1, resume
+        else:
+            return False
+    return all(c == "%" for c in pattern[p:])
 
 
 def _sqlite_real(text: str) -> float:

@@ -19,6 +19,9 @@ from mock_server.api import Context
 from mock_server.apis.zenml_pipelines.errors import ServerError
 
 Record = dict[str, Any]
+MAX_TOKENS = 10_000
+"""Issued tokens kept; past this the least recently used is forgotten (its holder logs in again). Tokens of
+a default server never expire, so without a bound every login would grow the state for ever."""
 
 
 def canonical_uuid(value: str) -> str | None:
@@ -61,13 +64,15 @@ class State:
     passwords: dict[str, str]
     """user name -> password."""
     tokens: dict[str, str]
-    """access token -> user id."""
+    """access token -> user id, least recently used first (at most MAX_TOKENS, see `remember_token`)."""
     projects: dict[str, Record]
     stacks: dict[str, Record]
     tags: dict[str, Record]
     """tag name -> tag (names are unique)."""
     pipelines: dict[str, Record]
     """id -> {id, name, description, user_id, project_id, created, updated, tags: [names], latest_run}."""
+    csrf_tokens: dict[str, str] = field(default_factory=dict)
+    """access token -> the CSRF token a cross-site login issued with it (the cookie then needs it)."""
     clock_offset: timedelta = field(default_factory=timedelta)
     """Added to the shared clock so that nothing new is older than the data (a seeded clock starts in 2025)."""
     by_project: dict[str, list[Record]] = field(default_factory=dict)
@@ -98,6 +103,7 @@ class State:
             stacks={s["id"]: s for s in items.get("stacks", [])},
             tags={t["name"]: t for t in items.get("tags", [])},
             pipelines={p["id"]: _stored_pipeline(p) for p in items.get("pipelines", [])},
+            csrf_tokens={t["access_token"]: t["csrf_token"] for t in items.get("tokens", []) if t.get("csrf_token")},
         )
         state.check_references()
         state.clock_offset = max(timedelta(), state.latest_timestamp() - ctx.clock.now().replace(tzinfo=None))
@@ -192,13 +198,34 @@ class State:
                 "default_project": self.default_project,
                 "users": list(self.users.values()),
                 "passwords": self.passwords,
-                "tokens": [{"access_token": t, "user_id": u} for t, u in self.tokens.items()],
+                "tokens": [self._token_entry(t, u) for t, u in self.tokens.items()],
                 "projects": list(self.projects.values()),
                 "stacks": list(self.stacks.values()),
                 "tags": list(self.tags.values()),
                 "pipelines": [p if p["id"] in self.owned else _with_defaults(p) for p in self.pipelines.values()],
             }
         )
+
+    def _token_entry(self, token: str, user_id: str) -> Record:
+        csrf = self.csrf_tokens.get(token)
+        return {"access_token": token, "user_id": user_id, **({"csrf_token": csrf} if csrf else {})}
+
+    def remember_token(self, token: str, user_id: str, csrf: str | None) -> None:
+        """Keep an issued token, forgetting the least recently used one past MAX_TOKENS."""
+        self.tokens[token] = user_id
+        if csrf:
+            self.csrf_tokens[token] = csrf
+        while len(self.tokens) > MAX_TOKENS:
+            oldest = next(iter(self.tokens))
+            del self.tokens[oldest]
+            self.csrf_tokens.pop(oldest, None)
+
+    def token_user(self, token: str) -> str | None:
+        """The user a kept token belongs to, marking it as just used."""
+        user_id = self.tokens.pop(token, None)
+        if user_id is not None:
+            self.tokens[token] = user_id
+        return user_id
 
     def now(self) -> str:
         """Naive UTC, as the server prints it (no zone; microseconds left out when zero)."""
