@@ -1,4 +1,4 @@
-"""The `/__admin/` API: reset, export, import, clock and per-API actions (spec: admin.yaml)."""
+"""The `/__admin/` API: reset, export, import, clock, fault rules and per-API actions (spec: admin.yaml)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from contracts import load_document
 from mock_server.api import ApiError, Reply
+from mock_server.faults import FaultError
 from mock_server.fixtures import FixtureError
 from mock_server.runtime import Runtime
 
@@ -54,6 +55,24 @@ async def advance_clock(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any
         raise ApiError(400, f"The clock may run at most {limit} ahead of real time; POST /__admin/reset to start over.")
     clock.advance(body["seconds"])
     return {"now": moved.isoformat()}
+
+
+async def get_faults(runtime: Runtime) -> dict[str, Any]:
+    return {"rules": [rule.describe() for rule in runtime.faults.rules]}
+
+
+async def set_faults(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Replace every rule (all or nothing); a status the operation does not document is refused here."""
+    try:
+        runtime.faults.set(body)
+    except FaultError as exc:
+        raise ApiError(400, f"Fault rules not set, the previous ones stay: {exc}") from exc
+    return await get_faults(runtime)
+
+
+async def clear_faults(runtime: Runtime) -> dict[str, Any]:
+    runtime.faults.clear()
+    return await get_faults(runtime)
 
 
 async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, Any] | None = None) -> Any:

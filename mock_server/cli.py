@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from mock_server.apis import load_api
 from mock_server.app import create_app
+from mock_server.faults import FaultError
 from mock_server.fixtures import FixtureError
 from mock_server.guard import is_loopback
 from mock_server.middleware import MAX_DELAY_MS
 from mock_server.settings import ALL_APIS, Settings
+from mock_server.specs import SpecError
 
 
 def parse(argv: list[str] | None) -> Settings:
@@ -39,6 +42,13 @@ def parse(argv: list[str] | None) -> Settings:
         "--admin-token", metavar="TOKEN", help="bearer token /__admin requires (needed for admin beyond loopback)"
     )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
+    parser.add_argument("--faults", type=Path, metavar="FILE", help="YAML file of fault rules in force from the start")
+    parser.add_argument(
+        "--reload", action="store_true", help="watch the specs, fixture files and faults file; swap in what changed"
+    )
+    parser.add_argument(
+        "--specs", type=Path, metavar="DIR", help="serve the <api>.yaml specs of DIR (default: packaged)"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.latency <= MAX_DELAY_MS:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
@@ -53,6 +63,9 @@ def parse(argv: list[str] | None) -> Settings:
         admin_token=args.admin_token,
         cors_origins=tuple(args.cors_origin) if args.cors_origin else defaults.cors_origins,
         validate_responses=args.validate_responses,
+        faults=args.faults,
+        reload=args.reload,
+        specs_dir=args.specs,
     )
 
 
@@ -65,6 +78,10 @@ def banner(settings: Settings) -> str:
         lines.append(f"  {'':<18} credentials: {api.credentials_help}")
     if settings.any_token:
         lines.append("  --any-token: any non-empty credential is accepted")
+    if settings.faults:
+        lines.append(f"  fault rules from {settings.faults} (GET {root}/__admin/faults shows them)")
+    if settings.reload:
+        lines.append("  --reload: edits to the specs, fixture files and faults file are swapped in live")
     if not is_loopback(settings.host):
         lines.append(f"  WARNING: --host {settings.host} is not loopback: other machines can reach every API")
         if not settings.admin_token:
@@ -85,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     except FixtureError as exc:
         print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
         return 2
+    except FaultError as exc:
+        print(f"mock-server: bad fault rules: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"mock-server: bad spec: {exc}", file=sys.stderr)
+        return 2
     print(banner(settings), flush=True)
+    if settings.reload:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("mock-server: %(message)s"))
+        logging.getLogger("mock_server.reload").addHandler(handler)
     uvicorn.Server(config(app, settings.host, settings.port)).run()
     return 0
