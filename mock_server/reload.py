@@ -26,7 +26,7 @@ from mock_server.faults import FaultError
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot, build_state, carry_state
-from mock_server.specs import SpecError, read_spec, spec_file
+from mock_server.specs import SpecError, line_of, read_spec, spec_file
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,10 @@ class Reloader:
             line = f"reload of {path.name} failed, still serving the last good version: {exc}"
             logger.error(line)
             return line
+        except Exception as exc:  # a bug of ours must not end the watch either
+            line = f"reload of {path.name} failed, still serving the last good version: {type(exc).__name__}: {exc}"
+            logger.exception(line)
+            return line
         line = f"reloaded {path.name}: {what} (swap took {(time.perf_counter() - started) * 1000:.0f} ms)"
         logger.warning(line)
         return line
@@ -105,8 +109,12 @@ class Reloader:
         slot = self.runtime.slots[name]
         state, why = carry_state(slot, spec, self.runtime.ctx)
         candidate = replace(slot, spec=spec, state=state)
-        app = self.build(self.runtime, candidate, self.table)
-        await _start(app, spec_file(self.runtime.settings, name))
+        source = spec_file(self.runtime.settings, name)
+        try:
+            app = self.build(self.runtime, candidate, self.table)
+            await _start(app)
+        except Exception as exc:  # Connexion's spec check, a handler the new spec names but the API lacks
+            raise BuildError(f"{_where(source, exc)}: not a spec the mock can serve: {_first_line(exc)}") from exc
         self.runtime.slots[name] = candidate
         self.table.set_spec(name, spec)
         self.runtime.faults.set_spec(name, spec)
@@ -137,7 +145,7 @@ class Reloader:
         return f"{len(rules)} fault rule(s) in force"
 
 
-async def _start(app: ASGIApp, source: Path) -> None:
+async def _start(app: ASGIApp) -> None:
     """Run the new app's lifespan start-up and shut-down: Connexion builds its stack and checks the spec."""
     inbox: asyncio.Queue[Message] = asyncio.Queue()
     replies: list[Message] = []
@@ -147,19 +155,23 @@ async def _start(app: ASGIApp, source: Path) -> None:
     async def reply(message: Message) -> None:
         replies.append(message)
 
-    try:
-        await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, reply)
-    except Exception as exc:
-        raise BuildError(f"{source}: not a spec the mock can serve: {_first_line(exc)}") from exc
+    await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, reply)
     failed = [message for message in replies if message["type"].endswith(".failed")]
     if failed:
-        raise BuildError(f"{source}: not a spec the mock can serve: {failed[0].get('message', '')}")
+        raise BuildError(failed[0].get("message", "start-up failed"))
+
+
+def _where(source: Path, exc: Exception) -> str:
+    """`file:line` of what a spec validator points at (jsonschema errors carry the path), else the file."""
+    line = line_of(source, getattr(exc, "absolute_path", ()))
+    return f"{source}:{line}" if line else str(source)
 
 
 def _first_line(exc: Exception) -> str:
-    where = getattr(exc, "json_path", None) or "/".join(map(str, getattr(exc, "absolute_path", ())))
-    text = str(exc).strip().split("\n", 1)[0]
-    return f"{type(exc).__name__} at {where}: {text}" if where else f"{type(exc).__name__}: {text}"
+    """The validator's message without the whole offending object it quotes."""
+    message = getattr(exc, "message", None) or str(exc)
+    text = str(message).strip().split("\n", 1)[0]
+    return f"{type(exc).__name__}: {text[:300]}"
 
 
 class Reloading:

@@ -6,6 +6,7 @@ once per process. A spec that does not parse is a `SpecError` naming the file an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,23 @@ def read_spec(settings: Settings, name: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
         raise SpecError(f"{path}:1: not an OpenAPI document (no paths mapping)")
     return data
+
+
+def line_of(path: Path, keys: Iterable[str | int]) -> int | None:
+    """The line (1-based) of the YAML node that `keys` lead to in `path`, or of the deepest one found."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    line = None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for name, value in node.value if name.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
