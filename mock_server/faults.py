@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeGuard
 
 import yaml
+from openapi_schema_validator import OAS30Validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contracts import operations, parse_yaml
-from mock_server.api import ApiError, Reply
+from contracts import operations, parse_yaml, pointer_parts
+from mock_server.api import ApiError, ErrorKind, Reply
 from mock_server.errors import asgi_response
 from mock_server.middleware import MAX_DELAY_MS
 from mock_server.notes import notes
@@ -41,6 +42,21 @@ RULE_KEYS = frozenset({"name", "api", "operation", "session", "rate", "fault", "
 """`fired` is what `GET /__admin/faults` adds; accepted and ignored, so its answer can be PUT back."""
 
 Kind = Literal["status", "delay", "reset", "truncate"]
+ERROR_KINDS: tuple[ErrorKind, ...] = (
+    "error",
+    "not_found",
+    "invalid_request",
+    "unsupported_media_type",
+    "missing_credentials",
+    "invalid_credentials",
+    "forbidden",
+    "conflict",
+    "payload_too_large",
+    "method_not_allowed",
+    "no_route",
+    "undecodable_body",
+)
+"""Tried in this order when rendering a fault's status (see `FaultLayer._render`)."""
 
 
 class FaultError(ValueError):
@@ -55,8 +71,18 @@ class ConnectionDropped(ConnectionError):
 class Op:
     operation_id: str
     responses: Mapping[str, Any]
+    """Status code -> response object, `$ref`s resolved."""
     errors: tuple[int, ...]
     """The error codes (4xx, 5xx) the operation documents."""
+    components: Mapping[str, Any]
+    """The spec's components, to check a rendered body against the documented schema."""
+
+    def fits(self, status: int, body: Any) -> bool:
+        """The body matches a schema documented for `status` (or none is documented)."""
+        schemas = [m["schema"] for m in self.responses[str(status)].get("content", {}).values() if "schema" in m]
+        return not schemas or any(
+            OAS30Validator({"allOf": [schema], "components": self.components}).is_valid(body) for schema in schemas
+        )
 
 
 @dataclass(frozen=True)
@@ -70,12 +96,23 @@ class Catalog:
     def of(cls, spec: Mapping[str, Any]) -> Catalog:
         by_id: dict[str, Op] = {}
         by_route: dict[tuple[str, str], Op] = {}
+        components = spec.get("components", {})
         for operation in operations(dict(spec)):
-            responses = operation.spec.get("responses", {})
+            responses = {code: _resolved(spec, r) for code, r in operation.spec.get("responses", {}).items()}
             errors = tuple(sorted(int(code) for code in responses if code.isdigit() and int(code) >= 400))
-            op = Op(operation.operation_id or operation.label, responses, errors)
+            op = Op(operation.operation_id or operation.label, responses, errors, components)
             by_id[op.operation_id] = by_route[(operation.template, operation.method)] = op
         return cls(by_id, by_route)
+
+
+def _resolved(spec: Mapping[str, Any], node: Any) -> Any:
+    """A response object with its local `$ref` followed (`#/components/responses/...`)."""
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = spec
+        for key in pointer_parts(node["$ref"][1:]):
+            target = target[key]
+        node = target
+    return node
 
 
 @dataclass
@@ -266,6 +303,7 @@ class FaultLayer:
         self.faults = faults
         self.table = table
         self.render_error = render_error
+        self.kinds: dict[tuple[str, int], ErrorKind] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.api not in self.faults.by_api:
@@ -279,7 +317,8 @@ class FaultLayer:
         kind = firing.rule.kind
         if kind == "status":
             why = f"sent by fault rule {firing.rule.name!r} (documented for {firing.op.operation_id})"
-            reply = documented(firing.status, dict(firing.op.responses[str(firing.status)]), self.render_error, why)
+            response = dict(firing.op.responses[str(firing.status)])
+            reply = documented(firing.status, response, lambda err: self._render(firing.op, err), why)
             await asgi_response(reply)(scope, receive, send)
         elif kind == "delay":
             await asyncio.sleep(firing.delay_ms / 1000)
@@ -288,6 +327,23 @@ class FaultLayer:
             _close(scope)
         else:
             await self.app(scope, receive, _Truncating(scope, send))
+
+    def _render(self, op: Op, err: ApiError) -> Reply:
+        """The API's own error body for `err.status` that matches the schema the operation documents.
+
+        An API words an error by its kind (ZenML sends a bare validation list for a body of the wrong
+        type, a `detail` string otherwise), and a status alone does not say which: the first kind
+        whose rendering fits the documented schema is used (remembered per operation and status).
+        """
+        key = (op.operation_id, err.status)
+        known = self.kinds.get(key)
+        for kind in (known,) if known else ERROR_KINDS:
+            body, _, headers = self.render_error(ApiError(err.status, err.message, kind=kind))
+            if known or op.fits(err.status, body):
+                self.kinds[key] = kind
+                return body, err.status, headers
+        body, _, headers = self.render_error(err)
+        return body, err.status, headers
 
     def _draw(self, scope: Scope) -> Firing | None:
         for name, value in scope["headers"]:

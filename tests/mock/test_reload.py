@@ -142,3 +142,14 @@ def test_an_invalid_openapi_document_names_file_and_line(mock, copies, caplog) -
     reported = int(error.split(f"{spec}:", 1)[1].split(":", 1)[0])
     assert "name: offset" in broken.splitlines()[reported - 1]  # the parameter that holds the bad type
     assert mock.get(HISTORY, auth=ADMIN).status_code == 200
+
+
+def test_an_edited_faults_file_is_in_force_at_once(copies, tmp_path: Path) -> None:
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("rules: []\n")
+    rule = "rules:\n  - {api: gocd-stages, operation: get_stage_history, fault: {status: 404}}\n"
+    app = create_app(Settings(apis=(API,), specs_dir=copies[0], faults=faults, reload=True))
+    with serve_app(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
+        assert http.get(HISTORY, auth=ADMIN).status_code == 200
+        eventually(lambda: http.get(HISTORY, auth=ADMIN).status_code == 404, lambda: faults.write_text(rule))
+        assert http.get("/__admin/faults").json()["rules"][0]["fired"] >= 1
