@@ -153,3 +153,18 @@ def test_an_edited_faults_file_is_in_force_at_once(copies, tmp_path: Path) -> No
         assert http.get(HISTORY, auth=ADMIN).status_code == 200
         eventually(lambda: http.get(HISTORY, auth=ADMIN).status_code == 404, lambda: faults.write_text(rule))
         assert http.get("/__admin/faults").json()["rules"][0]["fired"] >= 1
+
+
+def test_a_fixture_that_no_longer_validates_keeps_the_last_good_data(mock, copies, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="mock_server.reload")
+    _, fixtures = copies
+    broken = fixtures.read_text().replace("  - id: 1\n", "  - id: one\n", 1)
+    assert "id: one" in broken
+
+    def failed() -> bool:
+        return any("failed, still serving" in r.getMessage() for r in caplog.records)
+
+    eventually(failed, lambda: fixtures.write_text(broken))
+    error = next(r.getMessage() for r in caplog.records if "failed" in r.getMessage())
+    assert f"{fixtures}: {API}.stages[0].id" in error
+    assert mock.get(HISTORY, auth=ADMIN).status_code == 200
