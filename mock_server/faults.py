@@ -176,11 +176,10 @@ class Faults:
         if len(raw) > MAX_RULES:
             raise FaultError(f"{len(raw)} rules is over the limit of {MAX_RULES}.")
         rules = [self.parse(item, index) for index, item in enumerate(raw)]
-        self.rules = rules
-        self.by_api = {}
+        by_api: dict[str, list[Rule]] = {}
         for rule in rules:
-            self.by_api.setdefault(rule.api, []).append(rule)
-        self.random = random.Random(self.seed)
+            by_api.setdefault(rule.api, []).append(rule)
+        self.rules, self.by_api, self.random = rules, by_api, random.Random(self.seed)
         return rules
 
     def load(self, path: Path) -> list[Rule]:
