@@ -1,4 +1,4 @@
-"""The `/__admin/` API: reset, export, import, clock and per-API actions (spec: admin.yaml)."""
+"""The `/__admin/` API: reset, export, import, clock, fault rules and per-API actions (spec: admin.yaml)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from contracts import load_document
 from mock_server.api import ApiError, Reply, handler_set
+from mock_server.faults import FaultError
 from mock_server.fixtures import FixtureError
 from mock_server.runtime import Runtime
 
@@ -56,6 +57,24 @@ async def advance_clock(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any
     return {"now": moved.isoformat()}
 
 
+async def get_faults(runtime: Runtime) -> dict[str, Any]:
+    return {"rules": [rule.describe() for rule in runtime.faults.rules]}
+
+
+async def set_faults(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+    """Replace every rule (all or nothing); a status the operation does not document is refused here."""
+    try:
+        runtime.faults.set(body)
+    except FaultError as exc:
+        raise ApiError(400, f"Fault rules not set, the previous ones stay: {exc}") from exc
+    return await get_faults(runtime)
+
+
+async def clear_faults(runtime: Runtime) -> dict[str, Any]:
+    runtime.faults.clear()
+    return await get_faults(runtime)
+
+
 async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, Any] | None = None) -> Any:
     slot = runtime.slots.get(api)
     if slot is None:
@@ -68,5 +87,7 @@ async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, An
     return await result if inspect.isawaitable(result) else result
 
 
-HANDLERS = handler_set(reset_state, export_state, import_state, advance_clock, run_action)
+HANDLERS = handler_set(
+    reset_state, export_state, import_state, advance_clock, get_faults, set_faults, clear_faults, run_action
+)
 """The operations of admin.yaml."""

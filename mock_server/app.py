@@ -20,22 +20,24 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contracts import load_spec
 from mock_server import admin
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
 from mock_server.errors import HANDLED, make_error_handler
+from mock_server.faults import FaultLayer
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
 from mock_server.middleware import Latency
 from mock_server.persist import Persisted, restore
 from mock_server.query import RepeatedQueryParser
+from mock_server.reload import Reloader, Reloading
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
 from mock_server.slashes import TrailingSlashes
+from mock_server.specs import read_spec
 from mock_server.validation import validator_map
 
 
@@ -43,10 +45,16 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     """A fresh mock with fresh state: every call is independent (tests build one per test)."""
     settings = settings or Settings()
     apis = [load_api(name) for name in settings.apis]
-    fixtures = load_fixtures(apis, settings.fixtures)
-    runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0]) for api in apis})
-    table = PathTable(list(settings.apis))
-    apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
+    specs = {name: read_spec(settings, name) for name in settings.apis}
+    fixtures = load_fixtures(apis, specs, settings.fixtures)
+    runtime = Runtime(
+        settings,
+        {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0], specs[api.name]) for api in apis},
+    )
+    if settings.faults is not None:
+        runtime.faults.load(settings.faults)
+    table = PathTable(specs)
+    apps = {name: served_app(runtime, runtime.slots[name], table) for name in settings.apis}
     slashes = TrailingSlashes(table, {api.name: api for api in apis})
     dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
     cors = CORSMiddleware(
@@ -57,10 +65,19 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
     guarded = AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    served: ASGIApp = (
+        Reloading(guarded, Reloader(runtime, dispatcher, table, served_app)) if settings.reload else guarded
+    )
     if settings.state_file is None:
-        return guarded
+        return served
     restore(runtime, settings.state_file)
-    return Persisted(guarded, runtime, settings.state_file, settings.state_interval_s)
+    return Persisted(served, runtime, settings.state_file, settings.state_interval_s)
+
+
+def served_app(runtime: Runtime, slot: Slot, table: PathTable) -> ASGIApp:
+    """An API as served: its Connexion app behind its fault rules (live reload builds it again)."""
+    api = slot.api
+    return FaultLayer(_api_app(slot, runtime.settings, table), api.name, runtime.faults, table, api.render_error)
 
 
 def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
@@ -75,7 +92,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
     cookie = (lambda: session_cookie(slot.state)) if session_cookie else (lambda: None)
     app = AsyncApp(api.name, security_map=security_map(checker, cookie), swagger_ui_options=ui)
     app.add_api(
-        load_spec(api.name),
+        dict(slot.spec),
         base_path="",
         name=api.name,
         resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),

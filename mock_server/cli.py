@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from mock_server.api import BasicAuth, Login, Token
 from mock_server.apis import load_api
 from mock_server.app import create_app
+from mock_server.faults import FaultError
 from mock_server.fixtures import FixtureError
 from mock_server.guard import is_loopback
 from mock_server.middleware import MAX_DELAY_MS
 from mock_server.persist import MAX_STATE_INTERVAL_S, StateFileError
 from mock_server.settings import ALL_APIS, Settings
+from mock_server.specs import SpecError
 
 
 def parse(argv: list[str] | None) -> Settings:
@@ -51,6 +54,13 @@ def parse(argv: list[str] | None) -> Settings:
         help="save a changed state this often (default %(default)s; a kill -9 loses at most this much)",
     )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
+    parser.add_argument("--faults", type=Path, metavar="FILE", help="YAML file of fault rules in force from the start")
+    parser.add_argument(
+        "--reload", action="store_true", help="watch the specs, fixture files and faults file; swap in what changed"
+    )
+    parser.add_argument(
+        "--specs", type=Path, metavar="DIR", help="serve the <api>.yaml specs of DIR (default: packaged)"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.latency <= MAX_DELAY_MS:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
@@ -69,6 +79,9 @@ def parse(argv: list[str] | None) -> Settings:
         validate_responses=args.validate_responses,
         state_file=args.state_file,
         state_interval_s=args.state_interval,
+        faults=args.faults,
+        reload=args.reload,
+        specs_dir=args.specs,
     )
 
 
@@ -82,6 +95,10 @@ def banner(settings: Settings) -> str:
     lines.append("  (those of the default fixtures; every user, key and token: GET /__admin/state)")
     if settings.any_token:
         lines.append("  --any-token: any non-empty credential is accepted")
+    if settings.faults:
+        lines.append(f"  fault rules from {settings.faults} (GET {root}/__admin/faults shows them)")
+    if settings.reload:
+        lines.append("  --reload: edits to the specs, fixture files and faults file are swapped in live")
     if not is_loopback(settings.host):
         lines.append(f"  WARNING: --host {settings.host} is not loopback: other machines can reach every API")
         if not settings.admin_token:
@@ -117,6 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     except FixtureError as exc:
         print(f"mock-server: bad fixture: {exc}", file=sys.stderr)
         return 2
+    except FaultError as exc:
+        print(f"mock-server: bad fault rules: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"mock-server: bad spec: {exc}", file=sys.stderr)
+        return 2
     print(banner(settings), flush=True)
+    if settings.reload:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("mock-server: %(message)s"))
+        logging.getLogger("mock_server.reload").addHandler(handler)
     uvicorn.Server(config(app, settings.host, settings.port)).run()
     return 0

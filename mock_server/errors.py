@@ -21,6 +21,7 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from mock_server.api import ApiError, ErrorKind, Reply
 
@@ -38,6 +39,12 @@ def to_response(reply: Reply) -> ConnexionResponse:
     # allow_nan=False: NaN and Infinity are not JSON (JSON.parse fails on the whole response); never send them.
     data = body.encode() if isinstance(body, str) else json.dumps(body, allow_nan=False).encode()
     return ConnexionResponse(status_code=status, content_type=content_type, body=data, headers=headers)
+
+
+def asgi_response(reply: Reply) -> Response:
+    """The same serialisation as `to_response`, as a plain ASGI response for layers outside Connexion."""
+    response = to_response(reply)
+    return Response(response.body, response.status_code, dict(response.headers or {}), response.content_type)
 
 
 def classify(exc: Exception) -> ApiError:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from contracts import load_spec, parse_yaml
+from contracts import parse_yaml
 from mock_server.api import MockApi
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
@@ -36,7 +36,9 @@ def read_yaml(path: Path) -> Any:
         raise FixtureError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def load_fixtures(apis: list[MockApi], user_file: Path | None) -> dict[str, tuple[str, Mapping[str, Any]]]:
+def load_fixtures(
+    apis: list[MockApi], specs: Mapping[str, Mapping[str, Any]], user_file: Path | None
+) -> dict[str, tuple[str, Mapping[str, Any]]]:
     """(source, data) per API: the user's file overrides the defaults of the APIs it names."""
     chosen: dict[str, tuple[str, Mapping[str, Any]]] = {
         api.name: (str(default_fixture_file(api)), read_yaml(default_fixture_file(api)) or {}) for api in apis
@@ -51,15 +53,14 @@ def load_fixtures(apis: list[MockApi], user_file: Path | None) -> dict[str, tupl
         chosen.update({name: (str(user_file), value or {}) for name, value in data.items()})
     for api in apis:
         source, data = chosen[api.name]
-        validate_fixture(api, data, source)
+        validate_fixture(api, specs[api.name], data, source)
     return chosen
 
 
-def validate_fixture(api: MockApi, data: Mapping[str, Any], source: str) -> None:
-    """Check every item listed in `api.fixture_schemas` against its component schema."""
+def validate_fixture(api: MockApi, spec: Mapping[str, Any], data: Mapping[str, Any], source: str) -> None:
+    """Check every item listed in `api.fixture_schemas` against its component schema in `spec`."""
     if not isinstance(data, Mapping):
         raise FixtureError(f"{source}: {api.name}: fixture must be a mapping of collections")
-    spec = load_spec(api.name)
     for key, schema_name in api.fixture_schemas.items():
         schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
         validator = OAS30Validator(schema, format_checker=oas30_format_checker)

@@ -106,15 +106,10 @@ def prefer(header: str, responses: dict[str, Any], render_error: Callable[[ApiEr
     if "code" in wanted:
         response = responses.get(wanted["code"])
         if response is None:
-            documented = ", ".join(sorted(responses))
-            raise ApiError(400, f"Prefer: code={wanted['code']} is not documented here; documented: {documented}.")
+            codes = ", ".join(sorted(responses))
+            raise ApiError(400, f"Prefer: code={wanted['code']} is not documented here; documented: {codes}.")
         status = int(wanted["code"])
-        example = _examples(response, wanted.get("example"))
-        if example is not None:
-            return example, status, {}
-        if status >= 400:
-            return render_error(ApiError(status, f"Response {status} requested with a Prefer header."))
-        raise ApiError(400, f"Response {status} has no example to send; ask for another with Prefer: code=.")
+        return documented(status, response, render_error, "requested with a Prefer header", wanted.get("example"))
     if "example" in wanted:
         for code, response in responses.items():
             example = _examples(response, wanted["example"])
@@ -122,6 +117,23 @@ def prefer(header: str, responses: dict[str, Any], render_error: Callable[[ApiEr
                 return example, int(code), {}
         raise ApiError(400, f"No documented response has an example named {wanted['example']!r}.")
     return None
+
+
+def documented(
+    status: int,
+    response: dict[str, Any],
+    render_error: Callable[[ApiError], Reply],
+    why: str,
+    example_name: str | None = None,
+) -> Reply:
+    """The response an operation documents for `status`: its example, else for an error code the API's
+    own error body (saying `why` it was sent). Prefer headers and fault rules answer through here."""
+    example = _examples(response, example_name)
+    if example is not None:
+        return example, status, {}
+    if status >= 400:
+        return render_error(ApiError(status, f"Response {status} {why}."))
+    raise ApiError(400, f"Response {status} has no example to send; ask for another with Prefer: code=.")
 
 
 def _examples(response: dict[str, Any], name: str | None) -> Any | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from contracts import METHODS, PathTemplate, load_spec
+from contracts import METHODS, PathTemplate
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,20 @@ def _allow(item: dict[str, object]) -> str:
 class PathTable:
     """Exact template matches win; otherwise the API whose templates share the longest literal prefix."""
 
-    def __init__(self, apis: list[str]) -> None:
-        self.routes = [
+    def __init__(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
+        self.specs = dict(specs)
+        self.routes = self._routes()
+
+    def set_spec(self, api: str, spec: Mapping[str, Any]) -> None:
+        """A reloaded spec: every holder of the table sees its paths from the next request on."""
+        self.specs[api] = spec
+        self.routes = self._routes()
+
+    def _routes(self) -> list[Route]:
+        return [
             Route(api, PathTemplate(template), PathTemplate(template).regex, _allow(item))
-            for api in apis
-            for template, item in load_spec(api)["paths"].items()
+            for api, spec in self.specs.items()
+            for template, item in spec["paths"].items()
         ]
 
     def match(self, path: str) -> Route | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.api import Context, MockApi
+from mock_server.faults import Faults
 from mock_server.fixtures import FixtureError, validate_fixture
 from mock_server.settings import Settings
 from mock_server.store import Clock, Ids
@@ -20,6 +21,8 @@ class Slot:
     fixture: Mapping[str, Any]
     source: str
     """Where the fixture came from, for error messages."""
+    spec: Mapping[str, Any]
+    """The spec served now (live reload replaces it); fixtures and imports are checked against it."""
     state: Any = None
 
 
@@ -30,6 +33,7 @@ class Runtime:
         self.settings = settings
         self.slots = slots
         self.ctx = Context(ids=Ids(settings.seed), clock=Clock(seeded=settings.seed is not None))
+        self.faults = Faults.of({name: slot.spec for name, slot in slots.items()}, settings.seed)
         self.reset()
 
     def reset(self) -> None:
@@ -47,7 +51,7 @@ class Runtime:
         if unknown:
             raise KeyError(f"not served here: {', '.join(unknown)}; served: {', '.join(self.slots)}")
         for name, value in data.items():
-            validate_fixture(self.slots[name].api, value, "imported state")
+            validate_fixture(self.slots[name].api, self.slots[name].spec, value, "imported state")
         states = {
             name: build_state(self.slots[name].api, value, self.ctx, "imported state") for name, value in data.items()
         }
@@ -63,3 +67,16 @@ def build_state(api: MockApi, data: Mapping[str, Any], ctx: Context, source: str
         return api.state.from_fixture(data, ctx)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FixtureError(f"{source}: {api.name}: {type(exc).__name__}: {exc}") from exc
+
+
+def carry_state(slot: Slot, spec: Mapping[str, Any], ctx: Context) -> tuple[Any, str]:
+    """The state an API keeps under a new spec, and why: its current state when that still passes the
+    start-up fixture check against `spec`, else a fresh one from its fixtures. Changes nothing; a
+    fixture that no longer validates either raises FixtureError (the caller keeps the old version).
+    Sessions loop this over each session's state."""
+    try:
+        validate_fixture(slot.api, spec, slot.state.export(), "current state")
+    except FixtureError as exc:
+        validate_fixture(slot.api, spec, slot.fixture, slot.source)
+        return build_state(slot.api, slot.fixture, ctx, slot.source), f"state reset to fixtures ({exc})"
+    return slot.state, "state kept"

@@ -15,6 +15,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mock_server.faults import CLOSE
+
 HEAD_TIMEOUT_S = 10.0
 """From connecting (or from the first byte of a next request) to the end of the headers."""
 KEEP_ALIVE_S = 5
@@ -65,6 +67,24 @@ class BoundedProtocol(HttpToolsProtocol):
         self._disarm()
         if not self.transport.is_closing():
             super().on_headers_complete()
+            self._offer_close()
+
+    def _offer_close(self) -> None:
+        """Give the app a way to drop this connection without an answer (fault rules: reset, truncate).
+
+        ASGI has none: an app that raises before answering gets uvicorn's 500. The cycle is marked
+        disconnected first, so uvicorn neither answers nor logs "returned without a response".
+        The app's task has been created but has not run yet, so the scope can still be extended.
+        """
+        cycle = self.cycle
+        if cycle is None or cycle.scope is not self.scope:
+            return
+
+        def close() -> None:
+            cycle.disconnected = True
+            self.transport.close()  # after what was written is flushed: a truncated body still goes out
+
+        self.scope.setdefault("extensions", {})[CLOSE] = {"close": close}
 
     def _arm(self) -> None:
         self._head_deadline = self.loop.call_later(HEAD_TIMEOUT_S, self.transport.close)

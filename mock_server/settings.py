@@ -29,6 +29,12 @@ class Settings:
     """Load the state from this file at start and save it there while serving (`mock_server/persist.py`)."""
     state_interval_s: float = 5.0
     """How often a changed state is saved to `state_file`: a kill -9 loses at most this much."""
+    specs_dir: Path | None = None
+    """A folder of `<api>.yaml` specs served instead of the packaged contracts (live reload tests edit copies)."""
+    faults: Path | None = None
+    """A YAML file of fault rules (`mock_server/faults.py`) in force from the start."""
+    reload: bool = False
+    """Watch the specs, the fixture files in use and the faults file; swap in what changed (`mock_server/reload.py`)."""
     max_body_bytes: int = 1024 * 1024
     max_admin_body_bytes: int = 64 * 1024 * 1024
     """`PUT /__admin/state` takes a whole exported state (the scale benchmarks load thousands of objects)."""

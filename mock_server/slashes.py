@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mock_server.api import ApiError, MockApi
-from mock_server.errors import to_response
+from mock_server.errors import asgi_response
 from mock_server.routing import PathTable
 
 Policy = Literal["append", "ignore", "not_found", "get_catch_all"]
@@ -76,5 +76,4 @@ class TrailingSlashes:
         return self._answer(api, ApiError(404, message, kind="no_route"))
 
     def _answer(self, api: str, error: ApiError) -> Response:
-        reply = to_response(self.apis[api].render_error(error))
-        return Response(reply.body, reply.status_code, dict(reply.headers or {}), reply.content_type)
+        return asgi_response(self.apis[api].render_error(error))

@@ -28,6 +28,7 @@ from mock_server.api import BasicAuth, Login, Token
 from mock_server.apis import MODULES, load_api
 from mock_server.app import create_app
 from mock_server.fixtures import FixtureError
+from mock_server.server import BoundedProtocol
 from mock_server.settings import ALL_APIS, Settings
 
 __all__ = ["FixtureError", "MockServer", "MockServerError", "serve", "serve_app"]
@@ -127,7 +128,8 @@ def serve_app(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[s
     and a free port cannot be taken by someone else between choosing and binding it.
     """
     sock = _bind(host, port)
-    config = uvicorn.Config(app, log_level="error", lifespan="on", timeout_graceful_shutdown=5)
+    # BoundedProtocol, as the CLI serves: it also lets fault rules drop a connection (reset, truncate).
+    config = uvicorn.Config(app, log_level="error", lifespan="on", timeout_graceful_shutdown=5, http=BoundedProtocol)
     server = uvicorn.Server(config)
     crashed: list[BaseException] = []
 
