@@ -23,7 +23,7 @@ def load_admin_spec() -> dict[str, Any]:
 
 def render_error(err: ApiError) -> Reply:
     """The admin API is ours: RFC 7807 problem details, as Connexion itself answers."""
-    title = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(err.status, "Error")
+    title = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict"}.get(err.status, "Error")
     body = {"type": "about:blank", "title": title, "detail": err.message, "status": err.status}
     return body, err.status, {"Content-Type": "application/problem+json"}
 
@@ -54,6 +54,24 @@ async def advance_clock(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any
         raise ApiError(400, f"The clock may run at most {limit} ahead of real time; POST /__admin/reset to start over.")
     clock.advance(body["seconds"])
     return {"now": moved.isoformat()}
+
+
+async def get_violations(runtime: Runtime) -> dict[str, Any]:
+    return runtime.violations.report()
+
+
+async def clear_violations(runtime: Runtime) -> dict[str, Any]:
+    runtime.violations.clear()
+    return runtime.violations.report()
+
+
+async def flush_recording(runtime: Runtime) -> dict[str, Any]:
+    if runtime.recorder is None:
+        raise ApiError(404, "Nothing is recorded: start the mock with --proxy NAME=URL --record FILE.")
+    try:
+        return runtime.recorder.write()
+    except (FixtureError, OSError) as exc:
+        raise ApiError(409, f"Recording not written, the file is unchanged: {exc}") from exc
 
 
 async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, Any] | None = None) -> Any:

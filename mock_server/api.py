@@ -96,6 +96,21 @@ class ApiState(Protocol):
     def export(self) -> dict[str, Any]: ...
 
 
+Collected = Mapping[str, list[dict[str, Any]]]
+"""Fixture items per fixture key (`{"stages": [...]}`), as the recorder gathers them."""
+
+
+@dataclass(frozen=True)
+class RecordHook:
+    """How an API's real answers become fixture data (`--record`, `mock_server/recorder.py`)."""
+
+    collect: Callable[[str, Any], Collected]
+    """(operationId, JSON body of a 2xx answer) -> the objects in it, per fixture key; {} for nothing."""
+    complete: Callable[[Collected], tuple[dict[str, Any], str]]
+    """Collected objects -> (the whole fixture, which users exist and the credentials they get): only the
+    mock's default credentials, never a secret seen on the wire."""
+
+
 AdminAction = Callable[[Any, Mapping[str, Any]], Any | Awaitable[Any]]
 
 
@@ -124,5 +139,7 @@ class MockApi:
     """Extra `POST /__admin/<name>/<action>` endpoints: (state, json body) -> JSON-able result."""
     trailing_slash: Literal["append", "ignore", "not_found"] = "not_found"
     """What a documented path with its trailing slash added or dropped gets (`mock_server/slashes.py`)."""
+    record: RecordHook | None = None
+    """How a recording of the real service's answers becomes this API's fixture (None: not recordable)."""
     json_media_types: frozenset[str] = frozenset()
     """Request media types whose bodies the real service reads as JSON all the same (`ReadAsJson`)."""

@@ -25,10 +25,12 @@ from mock_server import admin
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
+from mock_server.contract_check import ContractCheck
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
 from mock_server.middleware import Latency
+from mock_server.proxy import Proxy
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
@@ -45,7 +47,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     fixtures = load_fixtures(apis, settings.fixtures)
     runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0]) for api in apis})
     table = PathTable(list(settings.apis))
-    apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
+    apps: dict[str, ASGIApp] = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
+    apps.update(_proxies(runtime, table))
     slashes = TrailingSlashes(table, {api.name: api for api in apis})
     dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
     cors = CORSMiddleware(
@@ -85,6 +88,27 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
     return app
 
 
+def _proxies(runtime: Runtime, table: PathTable) -> dict[str, ASGIApp]:
+    """The APIs named by `--proxy`: forwarded to their upstream and checked, instead of mocked."""
+    settings = runtime.settings
+    recorder = runtime.recorder
+    return {
+        name: Proxy(
+            runtime.slots[name].api,
+            url,
+            ContractCheck(name, table),
+            runtime.violations,
+            timeout=settings.proxy_timeout,
+            strict=settings.proxy_strict,
+            quiet=settings.proxy_quiet_headers,
+            max_request_bytes=settings.max_body_bytes,
+            observe=recorder.observer(name) if recorder is not None else None,
+            on_shutdown=recorder.close if recorder is not None else None,
+        )
+        for name, url in settings.proxies
+    }
+
+
 def _admin_app(runtime: Runtime) -> AsyncApp:
     app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
     spec = admin.load_admin_spec()
@@ -116,9 +140,9 @@ class Dispatcher:
         if scope["type"] == "lifespan":
             await _fan_out_lifespan([*self.apps.values(), self.admin_app], receive, send)
             return
-        if await self.slashes.answered(scope, receive, send):
-            return
         app = self.route(scope["path"])
+        if not isinstance(app, Proxy) and await self.slashes.answered(scope, receive, send):
+            return  # a proxied API's slashes are its upstream's business
         if app is None:
             await self.index(scope, send)
             return

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.api import Context, MockApi
+from mock_server.contract_check import ViolationSummary
 from mock_server.fixtures import FixtureError, validate_fixture
+from mock_server.recorder import Recorder
 from mock_server.settings import Settings
 from mock_server.store import Clock, Ids
 
@@ -29,6 +31,9 @@ class Runtime:
     def __init__(self, settings: Settings, slots: dict[str, Slot]) -> None:
         self.settings = settings
         self.slots = slots
+        self.violations = ViolationSummary()
+        """What the validating proxy found, per operation (`GET /__admin/violations`)."""
+        self.recorder = Recorder(settings.record, {n: s.api for n, s in slots.items()}) if settings.record else None
         self.ctx = Context(ids=Ids(settings.seed), clock=Clock(seeded=settings.seed is not None))
         self.reset()
 

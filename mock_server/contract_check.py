@@ -1,0 +1,224 @@
+"""One exchange (request and response) checked against an API's spec with openapi-core, as violation records.
+
+A violation is a plain dict, ready for JSON: the operation, the spec's JSON pointer of the rule that was
+broken, what the spec expected, what came, and where in the message (`body.items[0].name`). The checker
+never raises on what a client or server sends: every problem becomes a record.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from contracts import load_spec, pointer
+from mock_server.routing import PathTable
+
+Violation = dict[str, Any]
+MAX_GOT_CHARS = 200
+"""What came is quoted up to this length, so one huge value cannot bloat the journal."""
+
+
+@dataclass
+class Exchange:
+    """What the proxy saw, in the shape openapi-core's request and response protocols read."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: list[tuple[str, str]]
+    body: bytes | None
+    status: int = 0
+    response_headers: list[tuple[str, str]] | None = None
+    response_body: bytes | None = None
+    response_body_checked: bool = True
+    """False when the response body was larger than the proxy's cap and was not validated."""
+
+
+class _Request:
+    host_url = "http://proxy"
+
+    def __init__(self, exchange: Exchange) -> None:
+        headers = Headers(exchange.headers)
+        cookies: dict[str, str] = {}
+        for part in headers.get("cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name:
+                cookies[name] = value
+        self.method = exchange.method.lower()
+        self.path = exchange.path
+        self.body = exchange.body
+        self.content_type = headers.get("content-type", "").lower()
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(exchange.query), header=headers, cookie=ImmutableMultiDict(cookies)
+        )
+
+
+class _Response:
+    def __init__(self, exchange: Exchange) -> None:
+        self.status_code = exchange.status
+        self.headers = Headers(exchange.response_headers or [])
+        self.content_type = self.headers.get("content-type", "").lower()
+        self.data = exchange.response_body
+
+
+@cache
+def _openapi(api: str) -> OpenAPI:
+    """The spec with its servers made relative: the proxy sits wherever it is started, not on the real host."""
+    spec = copy.deepcopy(load_spec(api))
+    spec["servers"] = [{"url": "/"}]
+    return OpenAPI.from_dict(spec)
+
+
+class ContractCheck:
+    """Validates exchanges of one API; built once per proxied API (openapi-core compiles the spec)."""
+
+    def __init__(self, api: str, table: PathTable) -> None:
+        self.api = api
+        self.spec = load_spec(api)
+        self.openapi = _openapi(api)
+        self.table = table
+
+    def operation(self, method: str, path: str) -> tuple[str, str | None]:
+        """(JSON pointer of the operation, its operationId); an undocumented path points at `/paths`."""
+        route = self.table.match(path)
+        if route is None or route.api != self.api:
+            return "/paths", None
+        method = "get" if method.lower() == "head" else method.lower()
+        item = self.spec["paths"][route.path.template]
+        op = item.get(method)
+        where = pointer("paths", route.path.template, method)
+        return where, op.get("operationId") if isinstance(op, dict) else None
+
+    def check(self, exchange: Exchange) -> list[Violation]:
+        where, operation = self.operation(exchange.method, exchange.path)
+        if exchange.method.upper() == "HEAD":  # checked as the GET it mirrors, without a body to read
+            exchange = _as_get(exchange)
+        request = _Request(exchange)
+        found = [
+            *_records(self.openapi.iter_request_errors(request), where, operation, "request"),
+        ]
+        if exchange.response_headers is not None:
+            response = _Response(exchange)
+            errors = self.openapi.iter_response_errors(request, response)
+            found += _records(errors, where, operation, "response", exchange)
+        return found
+
+
+def _as_get(exchange: Exchange) -> Exchange:
+    copy_ = copy.copy(exchange)
+    copy_.method = "GET"
+    copy_.response_body_checked = False
+    return copy_
+
+
+def _records(
+    errors: Iterable[Exception], where: str, operation: str | None, side: str, exchange: Exchange | None = None
+) -> list[Violation]:
+    found: list[Violation] = []
+    for error in errors:
+        name = type(error).__name__
+        if exchange is not None and not exchange.response_body_checked and name in _BODY_ERRORS:
+            continue
+        schema_errors = getattr(error.__cause__, "schema_errors", None)
+        if schema_errors:
+            base = where + _schema_base(side, exchange)
+            for item in schema_errors:
+                found.append(
+                    _record(
+                        operation,
+                        base + pointer(*item.absolute_schema_path),
+                        expected=f"{item.validator}: {_short(item.validator_value)}",
+                        got=_short(item.instance),
+                        at="body" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item.absolute_path),
+                        message=item.message,
+                    )
+                )
+            continue
+        found.append(_record(operation, where + _pointer_of(error, side, exchange), **_explain(error, side)))
+    return found
+
+
+_BODY_ERRORS = {"InvalidData", "DataValidationError", "MediaTypeNotFound", "MissingData"}
+
+
+def _schema_base(side: str, exchange: Exchange | None) -> str:
+    if side == "request":
+        return pointer("requestBody", "content", "application/json", "schema")
+    assert exchange is not None
+    media = Headers(exchange.response_headers or []).get("content-type", "").split(";")[0].strip()
+    return pointer("responses", str(exchange.status), "content", media, "schema")
+
+
+def _pointer_of(error: Exception, side: str, exchange: Exchange | None) -> str:
+    name = type(error).__name__
+    if side == "request":
+        if "Security" in name:
+            return pointer("security")
+        if "Body" in name:
+            return pointer("requestBody")
+        return pointer("parameters")
+    assert exchange is not None
+    if name == "ResponseNotFound":
+        return pointer("responses")
+    if "Header" in name:
+        return pointer("responses", str(exchange.status), "headers")
+    return pointer("responses", str(exchange.status), "content")
+
+
+def _explain(error: Exception, side: str) -> dict[str, str]:
+    cause = error.__cause__
+    text = str(cause) if cause is not None and str(cause) else str(error)
+    return {"expected": type(cause or error).__name__, "got": _short(text), "at": side, "message": _short(text)}
+
+
+def _record(operation: str | None, where: str, *, expected: str, got: str, at: str, message: str) -> Violation:
+    return {"operation": operation, "pointer": where, "expected": expected, "got": got, "at": at, "message": message}
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= MAX_GOT_CHARS else text[: MAX_GOT_CHARS - 1] + "…"
+
+
+def describe(violations: list[Violation]) -> str:
+    """The log line's tail: `1 violation: body.items[0].name: None is not of type 'string'`."""
+    if not violations:
+        return "no violations"
+    first = violations[0]
+    noun = "violation" if len(violations) == 1 else "violations"
+    return f"{len(violations)} {noun}: {first['at']}: {first['message']}"
+
+
+class ViolationSummary:
+    """Per operation: requests seen, violations found, and the first violation of each kind (bounded)."""
+
+    MAX_KINDS = 20
+
+    def __init__(self) -> None:
+        self.operations: dict[str, dict[str, Any]] = {}
+
+    def add(self, api: str, operation: str | None, violations: list[Violation]) -> None:
+        key = f"{api} {operation or '(no operation)'}"  # operations come from the spec: a bounded set
+        entry = self.operations.setdefault(key, {"api": api, "operation": operation, "requests": 0, "violations": 0})
+        entry["requests"] += 1
+        entry["violations"] += len(violations)
+        kinds: dict[str, Violation] = entry.setdefault("first", {})
+        for violation in violations:
+            kind = f"{violation['pointer']} {violation['expected']}"
+            if kind not in kinds and len(kinds) < self.MAX_KINDS:
+                kinds[kind] = violation
+
+    def report(self) -> dict[str, Any]:
+        ops = [{**entry, "first": list(entry.get("first", {}).values())} for entry in self.operations.values()]
+        return {"operations": ops, "violations": sum(e["violations"] for e in ops)}
+
+    def clear(self) -> None:
+        self.operations.clear()
