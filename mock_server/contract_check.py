@@ -23,6 +23,9 @@ from mock_server.routing import PathTable
 
 Violation = dict[str, Any]
 MAX_GOT_CHARS = 200
+REDACTED = "<redacted>"
+SECRET_WORDS = ("token", "password", "secret", "authorization", "cookie", "api_key", "apikey")
+"""A value under a key naming one of these is never quoted: violations reach the journal and logs."""
 """What came is quoted up to this length, so one huge value cannot bloat the journal."""
 
 
@@ -131,14 +134,15 @@ def _records(
         if schema_errors:
             base = where + _schema_base(side, exchange)
             for item in schema_errors:
+                secret = any(_is_secret(part) for part in item.absolute_path)
                 found.append(
                     _record(
                         operation,
                         base + pointer(*item.absolute_schema_path),
-                        expected=f"{item.validator}: {_short(item.validator_value)}",
-                        got=_short(item.instance),
+                        expected=f"{item.validator}: {_short(json.dumps(item.validator_value, default=str))}",
+                        got=REDACTED if secret else _short(json.dumps(item.instance, default=str)),
                         at="body" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item.absolute_path),
-                        message=item.message,
+                        message=f"{item.validator} failed ({REDACTED} value)" if secret else _short(item.message),
                     )
                 )
             continue
@@ -176,6 +180,8 @@ def _pointer_of(error: Exception, side: str, exchange: Exchange | None) -> str:
 def _explain(error: Exception, side: str) -> dict[str, str]:
     cause = error.__cause__
     text = str(cause) if cause is not None and str(cause) else str(error)
+    if _is_secret(str(getattr(error, "name", ""))):  # a parameter such as a token header: name it, never quote it
+        text = f"{type(error).__name__} on parameter {error.name!r} ({REDACTED} value)"  # type: ignore[attr-defined]
     return {"expected": type(cause or error).__name__, "got": _short(text), "at": side, "message": _short(text)}
 
 
@@ -183,8 +189,11 @@ def _record(operation: str | None, where: str, *, expected: str, got: str, at: s
     return {"operation": operation, "pointer": where, "expected": expected, "got": got, "at": at, "message": message}
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+def _is_secret(key: str | int) -> bool:
+    return isinstance(key, str) and any(word in key.lower() for word in SECRET_WORDS)
+
+
+def _short(text: str) -> str:
     return text if len(text) <= MAX_GOT_CHARS else text[: MAX_GOT_CHARS - 1] + "…"
 
 
