@@ -46,8 +46,8 @@ class Recorder:
                 kept = self.seen.setdefault(api, {}).setdefault(key, {})
                 for item in items:
                     identity = str(item.get("id", json.dumps(item, sort_keys=True)))
-                    if identity in kept or len(kept) < MAX_OBJECTS:
-                        kept[identity] = item
+                    if identity in kept or len(kept) < MAX_OBJECTS:  # a later copy's keys win, others stay
+                        kept[identity] = {**kept.get(identity, {}), **item}
 
         return observe
 

@@ -14,8 +14,8 @@ source (research/seed-apis.md §3), then the seed page (seeds/002). Modules:
 
 from __future__ import annotations
 
-from mock_server.api import Login, MockApi
-from mock_server.apis.zenml_pipelines import handlers
+from mock_server.api import Login, MockApi, RecordHook
+from mock_server.apis.zenml_pipelines import handlers, record
 from mock_server.apis.zenml_pipelines.errors import render_error
 from mock_server.apis.zenml_pipelines.state import State
 
@@ -38,6 +38,7 @@ API = MockApi(
         "tags": "TagResponse",
     },
     admin_actions={"record_run": handlers.admin_record_run},
+    record=RecordHook(record.collect, record.complete),
 )
 
 __all__ = ["API"]
