@@ -86,11 +86,21 @@ def test_flush_without_record_says_how_to_turn_it_on() -> None:
     assert "--record FILE" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("api", ["esper-operations"])
-def test_esper_operations_recording_loads(api: str, tmp_path: Path) -> None:
-    file = tmp_path / "esper.yaml"
+KEY = {"Authorization": "Bearer mock-token"}
+STAGES = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/"
+
+
+@pytest.mark.parametrize(
+    ("api", "path"),
+    [
+        ("esper-operations", "/v0/operations/?limit=100"),
+        ("esper-stages", STAGES),
+        ("instabase-flow", "/api/v1/flow/pipeline"),
+    ],
+)
+def test_a_recording_serves_the_same_list(api: str, path: str, tmp_path: Path) -> None:
+    file = tmp_path / "rec.yaml"
     with recording(api, file) as proxy:
-        real = proxy.get("/v0/operations/?limit=100", headers={"Authorization": "Bearer mock-token"}).json()
+        real = proxy.get(path, headers=KEY).json()
     with serve(api, fixtures=file) as mock, httpx.Client(base_url=mock.base_url) as http:
-        again = http.get("/v0/operations/?limit=100", headers={"Authorization": "Bearer mock-token"}).json()
-    assert [op["id"] for op in again["content"]["results"]] == [op["id"] for op in real["content"]["results"]]
+        assert http.get(path, headers=KEY).json() == real

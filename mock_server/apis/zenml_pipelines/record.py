@@ -16,7 +16,7 @@ Record = dict[str, Any]
 LISTS = {"list_projects": "projects", "list_stacks": "stacks", "list_pipelines": "pipelines"}
 GETS = {"get_project": "projects", "get_stack": "stacks", "get_pipeline": "pipelines", "get_current_user": "users"}
 GETS |= {"create_pipeline": "pipelines", "update_pipeline": "pipelines"}
-UNKNOWN_USER_METADATA = {
+UNKNOWN_USER_METADATA: Record = {
     "password_changed_at": None,
     "email": None,
     "external_user_id": None,
