@@ -110,14 +110,27 @@ class ContractCheck:
         if exchange.method.upper() == "HEAD":  # checked as the GET it mirrors, without a body to read
             exchange = _as_get(exchange)
         request = _Request(exchange)
-        found = [
-            *_records(self.openapi.iter_request_errors(request), where, operation, "request"),
-        ]
+        found = _records(self.openapi.iter_request_errors(request), where, operation, "request")
+        found = [_anonymous(v, exchange.status) for v in found if not _refused_anonymous(v, exchange.status)]
         if exchange.response_headers is not None:
             response = _Response(exchange)
             errors = self.openapi.iter_response_errors(request, response)
             found += _records(errors, where, operation, "response", exchange)
         return found
+
+
+def _refused_anonymous(violation: Violation, status: int) -> bool:
+    """A call without the credentials its operation needs, refused: the contract at work, not a break
+    (clients probe before they log in, as ZenML's does with `GET /current-user`)."""
+    return violation["pointer"].endswith("/security") and status in (401, 403)
+
+
+def _anonymous(violation: Violation, status: int) -> Violation:
+    """A call without credentials that the server did not refuse: the server ignored its own security."""
+    if not violation["pointer"].endswith("/security") or not status:
+        return violation
+    message = f"served with {status} a request without the credentials the operation requires"
+    return {**violation, "expected": "401 or 403 without credentials", "got": str(status), "message": message}
 
 
 def _as_get(exchange: Exchange) -> Exchange:
