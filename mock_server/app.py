@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
-    return AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    front: ASGIApp = Unproxied(cors, dispatcher) if settings.proxies else cors
+    return AdminGuard(front, dispatcher, settings)  # admin skips CORS and latency
 
 
 def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
@@ -169,6 +170,18 @@ class Dispatcher:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
+
+
+class Unproxied:
+    """Proxied APIs skip the mock's CORS and latency: their upstream answers CORS itself (twice is invalid)."""
+
+    def __init__(self, app: ASGIApp, dispatcher: Dispatcher) -> None:
+        self.app = app
+        self.dispatcher = dispatcher
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        proxied = scope["type"] == "http" and isinstance(self.dispatcher.route(scope["path"]), Proxy)
+        await (self.dispatcher if proxied else self.app)(scope, receive, send)
 
 
 async def _fan_out_lifespan(apps: list[ASGIApp], receive: Receive, send: Send) -> None:

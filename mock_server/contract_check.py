@@ -110,7 +110,7 @@ class ContractCheck:
         if exchange.method.upper() == "HEAD":  # checked as the GET it mirrors, without a body to read
             exchange = _as_get(exchange)
         request = _Request(exchange)
-        found = _records(self.openapi.iter_request_errors(request), where, operation, "request")
+        found = _records(self.openapi.iter_request_errors(request), where, operation, "request", exchange)
         found = [_anonymous(v, exchange.status) for v in found if not _refused_anonymous(v, exchange.status)]
         if exchange.response_headers is not None:
             response = _Response(exchange)
@@ -141,12 +141,12 @@ def _as_get(exchange: Exchange) -> Exchange:
 
 
 def _records(
-    errors: Iterable[Exception], where: str, operation: str | None, side: str, exchange: Exchange | None = None
+    errors: Iterable[Exception], where: str, operation: str | None, side: str, exchange: Exchange
 ) -> list[Violation]:
     found: list[Violation] = []
     for error in errors:
         name = type(error).__name__
-        if exchange is not None and not exchange.response_body_checked and name in _BODY_ERRORS:
+        if side == "response" and not exchange.response_body_checked and name in _BODY_ERRORS:
             continue
         schema_errors = getattr(error.__cause__, "schema_errors", None)
         if schema_errors:
@@ -171,15 +171,17 @@ def _records(
 _BODY_ERRORS = {"InvalidData", "DataValidationError", "MediaTypeNotFound", "MissingData"}
 
 
-def _schema_base(side: str, exchange: Exchange | None) -> str:
+def _schema_base(side: str, exchange: Exchange) -> str:
     if side == "request":
-        return pointer("requestBody", "content", "application/json", "schema")
-    assert exchange is not None
-    media = Headers(exchange.response_headers or []).get("content-type", "").split(";")[0].strip()
-    return pointer("responses", str(exchange.status), "content", media, "schema")
+        return pointer("requestBody", "content", _media(exchange.headers), "schema")
+    return pointer("responses", str(exchange.status), "content", _media(exchange.response_headers or []), "schema")
 
 
-def _pointer_of(error: Exception, side: str, exchange: Exchange | None) -> str:
+def _media(headers: list[tuple[str, str]]) -> str:
+    return Headers(headers).get("content-type", "").split(";")[0].strip().lower()
+
+
+def _pointer_of(error: Exception, side: str, exchange: Exchange) -> str:
     name = type(error).__name__
     if side == "request":
         if "Security" in name:
@@ -187,7 +189,6 @@ def _pointer_of(error: Exception, side: str, exchange: Exchange | None) -> str:
         if "Body" in name:
             return pointer("requestBody")
         return pointer("parameters")
-    assert exchange is not None
     if name == "ResponseNotFound":
         return pointer("responses")
     if "Header" in name:

@@ -93,6 +93,7 @@ class Proxy:
             await self._error(send, 413, f"Request body over {self.max_request_bytes} bytes; the proxy holds no more.")
             return
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        dropped = NOT_FORWARDED | _connection_tokens(headers)
         query = scope.get("query_string", b"").decode("latin-1")
         exchange = Exchange(
             method=scope["method"],
@@ -107,7 +108,7 @@ class Proxy:
         request = self.client.build_request(
             scope["method"],
             url + (f"?{query}" if query else ""),
-            headers=[(k, v) for k, v in headers if k.lower() not in NOT_FORWARDED],
+            headers=[(k, v) for k, v in headers if k.lower() not in dropped],
             content=body,
         )
         try:
@@ -124,7 +125,8 @@ class Proxy:
             await response.aclose()
 
     async def _relay(self, response: httpx.Response, exchange: Exchange, operation: str | None, send: Send) -> None:
-        raw_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in HOP_BY_HOP]
+        dropped = HOP_BY_HOP | _connection_tokens(response.headers.multi_items())
+        raw_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
         try:
             held, rest = await _hold(response, CHECK_BYTES)
         except httpx.HTTPError as exc:
@@ -190,6 +192,12 @@ class Proxy:
             await send({"type": f"lifespan.{phase}.complete"})
             if phase == "shutdown":
                 return
+
+
+def _connection_tokens(headers: list[tuple[str, str]]) -> frozenset[str]:
+    """Headers a `Connection` header names are hop-by-hop too (RFC 9110 section 7.6.1)."""
+    values = [v for k, v in headers if k.lower() == "connection"]
+    return frozenset(token.strip().lower() for value in values for token in value.split(",") if token.strip())
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

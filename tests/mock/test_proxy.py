@@ -27,6 +27,7 @@ BINARY = bytes(range(256)) + b"\xff\xfe not UTF-8 \xc3\x28"
 async def _binary(request: Request) -> Response:
     echo = {"x-got-query": request.url.query, "x-got-auth": request.headers.get("authorization", "")}
     echo["x-got-proxy-auth"] = request.headers.get("proxy-authorization", "none")
+    echo["x-got-hop"] = request.headers.get("x-hop", "none")
     response = Response(BINARY, media_type="application/octet-stream", headers=echo)
     response.headers.append("set-cookie", "a=1")
     response.headers.append("set-cookie", "b=2")
@@ -231,3 +232,22 @@ def test_a_secret_in_a_violation_is_never_quoted() -> None:
     (violation,) = summary["operations"][0]["first"]
     assert violation["at"] == "body.access_token" and violation["got"] == "<redacted>"
     assert "tok-SECRET" not in str(summary)
+
+
+def test_cors_is_the_upstreams_alone() -> None:
+    with through(GOCD) as client:
+        response = client.get(HISTORY, auth=("admin", "badger"), headers={"Origin": "http://app.example"})
+        preflight = client.options(
+            HISTORY, headers={"Origin": "http://app.example", "Access-Control-Request-Method": "GET"}
+        )
+    assert response.headers.get_list("access-control-allow-origin") == ["*"]  # one: the mock's layer stays out
+    assert preflight.headers.get_list("access-control-allow-origin") == ["*"]
+
+
+def test_headers_a_connection_header_names_are_not_forwarded(tiny: str) -> None:
+    with proxy(GOCD, tiny) as client:
+        response = client.get(
+            "/go/api/stages/bin/DEV/history",
+            headers={"Connection": "keep-alive, X-Hop", "X-Hop": "for this connection only"},
+        )
+    assert response.headers["x-got-hop"] == "none"
