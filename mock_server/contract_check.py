@@ -216,15 +216,6 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_GOT_CHARS else text[: MAX_GOT_CHARS - 1] + "…"
 
 
-def describe(violations: list[Violation]) -> str:
-    """The log line's tail: `1 violation: body.items[0].name: None is not of type 'string'`."""
-    if not violations:
-        return "no violations"
-    first = violations[0]
-    noun = "violation" if len(violations) == 1 else "violations"
-    return f"{len(violations)} {noun}: {first['at']}: {first['message']}"
-
-
 class ViolationSummary:
     """Per operation: requests seen, violations found, and the first violation of each kind (bounded)."""
 

@@ -20,6 +20,8 @@ from mock_server.api import ApiError, MockApi
 from mock_server.contract_check import ContractCheck, Exchange, Violation, ViolationSummary
 from mock_server.notes import notes
 
+MAX_NOTED = 100
+"""Violations kept per exchange (notes, strict answer); the header counts them all."""
 CHECK_BYTES = 4 * 1024 * 1024
 """Response bodies up to this size are validated; past it, the rest streams through unchecked."""
 
@@ -138,7 +140,7 @@ class Proxy:
         encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
         exchange.response_body_checked = rest is None and not encoded
         violations = self.check.check(exchange)
-        notes().violations.extend(violations)
+        notes().violations.extend(violations[:MAX_NOTED])
         self.summary.add(self.api.name, operation, violations)
         if exchange.response_body_checked and self.observe is not None and 200 <= response.status_code < 300:
             self.observe(operation, response.status_code, held)
@@ -161,7 +163,7 @@ class Proxy:
 
     async def _strict(self, send: Send, violations: list[Violation]) -> None:
         detail = f"The upstream exchange broke the {self.api.name} contract ({len(violations)} violations)."
-        data = json.dumps({"detail": detail, "violations": violations}).encode()
+        data = json.dumps({"detail": detail, "violations": violations[:MAX_NOTED]}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         if not self.quiet:
             headers.append((b"x-contract-violations", str(len(violations)).encode()))
