@@ -65,6 +65,8 @@ class Proxy:
     ) -> None:
         self.api = api
         self.upstream = upstream.rstrip("/")
+        self.shown = str(httpx.URL(self.upstream).copy_with(userinfo=b""))
+        """The upstream as messages name it: without any user:password it carries."""
         self.check = check
         self.summary = summary
         self.timeout = timeout
@@ -110,16 +112,16 @@ class Proxy:
         request = self.client.build_request(
             scope["method"],
             url + (f"?{query}" if query else ""),
-            headers=[(k, v) for k, v in headers if k.lower() not in dropped],
+            headers=[(k, v) for k, v in scope["headers"] if k.decode("latin-1").lower() not in dropped],
             content=body,
         )
         try:
             response = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
-            await self._error(send, 504, f"Upstream {self.upstream} did not answer within {self.timeout:g} s.")
+            await self._error(send, 504, f"Upstream {self.shown} did not answer within {self.timeout:g} s.")
             return
         except httpx.HTTPError as exc:
-            await self._error(send, 502, f"Upstream {self.upstream} unreachable: {type(exc).__name__}: {exc}.")
+            await self._error(send, 502, f"Upstream {self.shown} unreachable: {type(exc).__name__}: {exc}.")
             return
         try:
             await self._relay(response, exchange, operation, send)
@@ -127,15 +129,15 @@ class Proxy:
             await response.aclose()
 
     async def _relay(self, response: httpx.Response, exchange: Exchange, operation: str | None, send: Send) -> None:
-        dropped = HOP_BY_HOP | _connection_tokens(response.headers.multi_items())
-        raw_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+        exchange.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+        dropped = HOP_BY_HOP | _connection_tokens(exchange.response_headers)
+        out = [(k.lower(), v) for k, v in response.headers.raw if k.decode("latin-1").lower() not in dropped]
         try:
             held, rest = await _hold(response, CHECK_BYTES)
         except httpx.HTTPError as exc:
-            await self._error(send, 502, f"Upstream {self.upstream} broke off its answer: {type(exc).__name__}.")
+            await self._error(send, 502, f"Upstream {self.shown} broke off its answer: {type(exc).__name__}.")
             return
         exchange.status = response.status_code
-        exchange.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
         exchange.response_body = held
         encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
         exchange.response_body_checked = rest is None and not encoded
@@ -147,7 +149,6 @@ class Proxy:
         if violations and self.strict:
             await self._strict(send, violations)
             return
-        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw_headers]
         if not self.quiet:
             out.append((b"x-contract-violations", str(len(violations)).encode()))
         await send({"type": "http.response.start", "status": response.status_code, "headers": out})

@@ -17,11 +17,13 @@ from starlette.types import ASGIApp
 
 from mock_server import Settings, create_app
 from mock_server.cli import parse
+from mock_server.proxy import CHECK_BYTES
 from mock_server.testing import serve_app
 from tests.conformance.mutants import MUTANTS, edit_json, rewrite, set_in
 
 GOCD = "gocd-stages"
 HISTORY = "/go/api/stages/foo/DEV/history"
+LARGE = b"[" + b"1," * (CHECK_BYTES // 2) + b"1]"
 BINARY = bytes(range(256)) + b"\xff\xfe not UTF-8 \xc3\x28"
 
 
@@ -43,6 +45,10 @@ async def _chunked(request: Request) -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
+async def _large(request: Request) -> Response:
+    return Response(LARGE, media_type="application/json")
+
+
 async def _slow(request: Request) -> Response:
     await asyncio.sleep(3)
     return Response(b"late")
@@ -57,6 +63,7 @@ UPSTREAM = Starlette(
         Route("/go/api/stages/bin/DEV/history", _binary, methods=["GET", "HEAD"]),
         Route("/go/api/stages/chunked/DEV/history", _chunked),
         Route("/go/api/stages/slow/DEV/history", _slow),
+        Route("/go/api/stages/large/DEV/history", _large),
         Route("/go/api/stages/moved/DEV/history", _redirect),
     ]
 )
@@ -119,13 +126,22 @@ def test_redirects_go_back_to_the_client(tiny: str) -> None:
     assert response.headers["location"] == "/elsewhere"
 
 
-def test_upstream_down_is_a_502_in_the_apis_format() -> None:
+def test_upstream_down_is_a_502_in_the_apis_format_without_the_urls_password() -> None:
     with serve_app(UPSTREAM) as url:
         pass  # the port is free again: nobody listens there
-    with proxy(GOCD, url) as client:
+    with proxy(GOCD, url.replace("http://", "http://ci:hunter2@")) as client:
         response = client.get(HISTORY)
     assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/plain")  # GoCD's errors are plain text
     assert "unreachable" in response.text and "\n" not in response.text.strip()
+    assert "hunter2" not in response.text
+
+
+def test_a_body_past_the_check_cap_streams_through_unchecked(tiny: str) -> None:
+    with proxy(GOCD, tiny) as client:
+        response = client.get("/go/api/stages/large/DEV/history", auth=("admin", "badger"))
+    assert response.content == LARGE
+    assert response.headers["x-contract-violations"] == "0"  # the JSON array is not the schema's object: unread
 
 
 def test_upstream_too_slow_is_a_504(tiny: str) -> None:
