@@ -23,10 +23,12 @@ from mock_server.routing import PathTable
 
 Violation = dict[str, Any]
 MAX_GOT_CHARS = 200
+"""What came is quoted up to this length, so one huge value cannot bloat the journal."""
 REDACTED = "<redacted>"
 SECRET_WORDS = ("token", "password", "secret", "authorization", "cookie", "api_key", "apikey")
 """A value under a key naming one of these is never quoted: violations reach the journal and logs."""
-"""What came is quoted up to this length, so one huge value cannot bloat the journal."""
+UNROUTED = {"PathNotFound", "OperationNotFound", "ServerNotFound"}
+"""openapi-core's answers for a request no operation documents: one violation, nothing else to check."""
 
 
 @dataclass
@@ -110,12 +112,16 @@ class ContractCheck:
         if exchange.method.upper() == "HEAD":  # checked as the GET it mirrors, without a body to read
             exchange = _as_get(exchange)
         request = _Request(exchange)
-        found = _records(self.openapi.iter_request_errors(request), where, operation, "request", exchange)
+        errors = list(self.openapi.iter_request_errors(request))
+        if any(type(error).__name__ in UNROUTED for error in errors):
+            got = f"{exchange.method.upper()} {exchange.path}"
+            expected = "a documented path" if where == "/paths" else "a documented method"
+            return [_record(None, where, expected=expected, got=got, at="request", message=f"{got} is not in the spec")]
+        found = _records(errors, where, operation, "request", exchange)
         found = [_anonymous(v, exchange.status) for v in found if not _refused_anonymous(v, exchange.status)]
         if exchange.response_headers is not None:
-            response = _Response(exchange)
-            errors = self.openapi.iter_response_errors(request, response)
-            found += _records(errors, where, operation, "response", exchange)
+            answered = self.openapi.iter_response_errors(request, _Response(exchange))
+            found += _records(answered, where, operation, "response", exchange)
         return found
 
 

@@ -286,3 +286,18 @@ def test_proxy_flags_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit):
             parse(argv)
         assert words in capsys.readouterr().err
+
+
+def test_an_undocumented_path_or_method_is_one_violation_and_still_forwarded(tiny: str) -> None:
+    with proxy(GOCD, tiny) as client:
+        unknown = client.get("/go/api/nothing-here")
+        wrong_method = client.delete("/go/api/stages/bin/DEV/history", auth=("admin", "badger"))
+        summary = client.get("/__admin/violations").json()
+    assert unknown.status_code == 404 and wrong_method.status_code == 405  # the upstream's answers
+    assert unknown.headers["x-contract-violations"] == wrong_method.headers["x-contract-violations"] == "1"
+    first = {v["expected"]: v for op in summary["operations"] for v in op["first"]}
+    assert first["a documented path"]["pointer"] == "/paths"
+    assert (
+        first["a documented method"]["pointer"]
+        == "/paths/~1go~1api~1stages~1{pipeline_name}~1{stage_name}~1history/delete"
+    )
