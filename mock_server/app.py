@@ -93,6 +93,9 @@ def _proxies(runtime: Runtime, table: PathTable) -> dict[str, ASGIApp]:
     """The APIs named by `--proxy`: forwarded to their upstream and checked, instead of mocked."""
     settings = runtime.settings
     recorder = runtime.recorder
+    unserved = [name for name, _ in settings.proxies if name not in runtime.slots]
+    if unserved:
+        raise ValueError(f"cannot proxy {', '.join(unserved)}: not among the served APIs ({', '.join(runtime.slots)})")
     return {
         name: Proxy(
             runtime.slots[name].api,

@@ -301,3 +301,15 @@ def test_an_undocumented_path_or_method_is_one_violation_and_still_forwarded(tin
         first["a documented method"]["pointer"]
         == "/paths/~1go~1api~1stages~1{pipeline_name}~1{stage_name}~1history/delete"
     )
+
+
+def test_a_request_body_past_the_limit_is_413_before_anything_is_sent(tiny: str) -> None:
+    with proxy(GOCD, tiny, max_body_bytes=10) as client:
+        response = client.post("/go/api/stages/foo/DEV/cancel", content=b"x" * 11, auth=("admin", "badger"))
+    assert response.status_code == 413
+    assert "over 10 bytes" in response.text
+
+
+def test_only_a_served_api_can_be_proxied() -> None:
+    with pytest.raises(ValueError, match="cannot proxy gocd-stages: not among the served APIs"):
+        create_app(Settings(apis=("esper-stages",), proxies=((GOCD, "http://127.0.0.1:1"),)))
