@@ -24,7 +24,7 @@ def load_admin_spec() -> dict[str, Any]:
 
 def render_error(err: ApiError) -> Reply:
     """The admin API is ours: RFC 7807 problem details, as Connexion itself answers."""
-    title = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(err.status, "Error")
+    title = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict"}.get(err.status, "Error")
     body = {"type": "about:blank", "title": title, "detail": err.message, "status": err.status}
     return body, err.status, {"Content-Type": "application/problem+json"}
 
@@ -75,6 +75,24 @@ async def clear_faults(runtime: Runtime) -> dict[str, Any]:
     return await get_faults(runtime)
 
 
+async def get_violations(runtime: Runtime) -> dict[str, Any]:
+    return runtime.violations.report()
+
+
+async def clear_violations(runtime: Runtime) -> dict[str, Any]:
+    runtime.violations.clear()
+    return runtime.violations.report()
+
+
+async def flush_recording(runtime: Runtime) -> dict[str, Any]:
+    if runtime.recorder is None:
+        raise ApiError(404, "Nothing is recorded: start the mock with --proxy NAME=URL --record FILE.")
+    try:
+        return runtime.recorder.write()
+    except (FixtureError, OSError) as exc:
+        raise ApiError(409, f"Recording not written, the file is unchanged: {exc}") from exc
+
+
 async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, Any] | None = None) -> Any:
     slot = runtime.slots.get(api)
     if slot is None:
@@ -88,6 +106,16 @@ async def run_action(runtime: Runtime, api: str, action: str, body: dict[str, An
 
 
 HANDLERS = handler_set(
-    reset_state, export_state, import_state, advance_clock, get_faults, set_faults, clear_faults, run_action
+    reset_state,
+    export_state,
+    import_state,
+    advance_clock,
+    get_faults,
+    set_faults,
+    clear_faults,
+    get_violations,
+    clear_violations,
+    flush_recording,
+    run_action,
 )
 """The operations of admin.yaml."""

@@ -105,6 +105,21 @@ class ApiState(Protocol):
     def export(self) -> dict[str, Any]: ...
 
 
+Collected = Mapping[str, list[dict[str, Any]]]
+"""Fixture items per fixture key (`{"stages": [...]}`), as the recorder gathers them."""
+
+
+@dataclass(frozen=True)
+class RecordHook:
+    """How an API's real answers become fixture data (`--record`, `mock_server/recorder.py`)."""
+
+    collect: Callable[[str, Any], Collected]
+    """(operationId, JSON body of a 2xx answer) -> the objects in it, per fixture key; {} for nothing."""
+    complete: Callable[[Collected], tuple[dict[str, Any], str]]
+    """Collected objects -> (the whole fixture, which users exist and the credentials they get): only the
+    mock's default credentials, never a secret seen on the wire."""
+
+
 AdminAction = Callable[[Any, Mapping[str, Any]], Any | Awaitable[Any]]
 Handler = Callable[..., Awaitable[Any]]
 """`async def <operationId>(state, **params)`: one operation of an API's spec."""
@@ -143,5 +158,7 @@ class MockApi:
     session_cookie: Callable[[Any], str] | None = None
     """(state) -> the name of a cookie that carries the API's bearer credential, if it has one. A request
     that sends it is authenticated by it alone (`CookieToken`), whatever its Authorization header says."""
+    record: RecordHook | None = None
+    """How a recording of the real service's answers becomes this API's fixture (None: not recordable)."""
     json_media_types: frozenset[str] = frozenset()
     """Request media types whose bodies the real service reads as JSON all the same (`ReadAsJson`)."""

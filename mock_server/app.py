@@ -24,12 +24,14 @@ from mock_server import admin
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
+from mock_server.contract_check import ContractCheck
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.faults import FaultLayer
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
 from mock_server.middleware import Latency
 from mock_server.persist import Persisted, restore
+from mock_server.proxy import Proxy
 from mock_server.query import RepeatedQueryParser
 from mock_server.reload import Reloader, Reloading
 from mock_server.resolver import StateResolver
@@ -54,7 +56,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     if settings.faults is not None:
         runtime.faults.load(settings.faults)
     table = PathTable(specs)
-    apps = {name: served_app(runtime, runtime.slots[name], table) for name in settings.apis}
+    apps: dict[str, ASGIApp] = {name: served_app(runtime, runtime.slots[name], table) for name in settings.apis}
+    apps.update(_proxies(runtime, table))
     slashes = TrailingSlashes(table, {api.name: api for api in apis})
     dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
     cors = CORSMiddleware(
@@ -64,7 +67,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
-    guarded = AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    front: ASGIApp = Unproxied(cors, dispatcher) if settings.proxies else cors
+    guarded = AdminGuard(front, dispatcher, settings)  # admin skips CORS and latency
     served: ASGIApp = (
         Reloading(guarded, Reloader(runtime, dispatcher, table, served_app)) if settings.reload else guarded
     )
@@ -109,6 +113,30 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
     return app
 
 
+def _proxies(runtime: Runtime, table: PathTable) -> dict[str, ASGIApp]:
+    """The APIs named by `--proxy`: forwarded to their upstream and checked, instead of mocked."""
+    settings = runtime.settings
+    recorder = runtime.recorder
+    unserved = [name for name, _ in settings.proxies if name not in runtime.slots]
+    if unserved:
+        raise ValueError(f"cannot proxy {', '.join(unserved)}: not among the served APIs ({', '.join(runtime.slots)})")
+    return {
+        name: Proxy(
+            runtime.slots[name].api,
+            url,
+            ContractCheck(name, table),
+            runtime.violations,
+            timeout=settings.proxy_timeout,
+            strict=settings.proxy_strict,
+            quiet=settings.proxy_quiet_headers,
+            max_request_bytes=settings.max_body_bytes,
+            observe=recorder.observer(name) if recorder is not None else None,
+            on_shutdown=recorder.close if recorder is not None else None,
+        )
+        for name, url in settings.proxies
+    }
+
+
 def _admin_app(runtime: Runtime) -> AsyncApp:
     app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
     spec = admin.load_admin_spec()
@@ -142,9 +170,9 @@ class Dispatcher:
         if scope["type"] == "lifespan":
             await _fan_out_lifespan([*self.apps.values(), self.admin_app], receive, send)
             return
-        if await self.slashes.answered(scope, receive, send):
-            return
         app = self.route(scope["path"])
+        if not isinstance(app, Proxy) and await self.slashes.answered(scope, receive, send):
+            return  # a proxied API's slashes are its upstream's business
         if app is None:
             await self.index(scope, send)
             return
@@ -171,6 +199,18 @@ class Dispatcher:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
+
+
+class Unproxied:
+    """Proxied APIs skip the mock's CORS and latency: their upstream answers CORS itself (twice is invalid)."""
+
+    def __init__(self, app: ASGIApp, dispatcher: Dispatcher) -> None:
+        self.app = app
+        self.dispatcher = dispatcher
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        proxied = scope["type"] == "http" and isinstance(self.dispatcher.route(scope["path"]), Proxy)
+        await (self.dispatcher if proxied else self.app)(scope, receive, send)
 
 
 async def _fan_out_lifespan(apps: list[ASGIApp], receive: Receive, send: Send) -> None:

@@ -61,7 +61,27 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument(
         "--specs", type=Path, metavar="DIR", help="serve the <api>.yaml specs of DIR (default: packaged)"
     )
+    parser.add_argument(
+        "--proxy",
+        action="append",
+        metavar="NAME=URL",
+        help="forward API NAME to the real server at URL and check each exchange against the spec (repeatable)",
+    )
+    parser.add_argument(
+        "--proxy-timeout", type=float, default=defaults.proxy_timeout, metavar="S", help="upstream timeout (504)"
+    )
+    parser.add_argument("--proxy-strict", action="store_true", help="502 with the violations for a contract break")
+    parser.add_argument("--proxy-quiet-headers", action="store_true", help="no X-Contract-Violations header")
+    parser.add_argument("--record", type=Path, metavar="FILE", help="with --proxy: record upstream answers as fixtures")
     args = parser.parse_args(argv)
+    proxies = tuple(_proxy(parser, value) for value in args.proxy or ())
+    if args.record and not proxies:
+        parser.error("--record needs --proxy NAME=URL: it records what a real server answers")
+    missing = [name for name, _ in proxies if args.api and name not in args.api]
+    if missing:
+        parser.error(f"--proxy {missing[0]}=...: also pass --api {missing[0]} (only served APIs can be proxied)")
+    if args.proxy_timeout <= 0:
+        parser.error("--proxy-timeout must be more than 0 seconds")
     if not 0 <= args.latency <= MAX_DELAY_MS:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
     if not 0 < args.state_interval <= MAX_STATE_INTERVAL_S:
@@ -82,7 +102,21 @@ def parse(argv: list[str] | None) -> Settings:
         faults=args.faults,
         reload=args.reload,
         specs_dir=args.specs,
+        proxies=proxies,
+        proxy_timeout=args.proxy_timeout,
+        proxy_strict=args.proxy_strict,
+        proxy_quiet_headers=args.proxy_quiet_headers,
+        record=args.record,
     )
+
+
+def _proxy(parser: argparse.ArgumentParser, value: str) -> tuple[str, str]:
+    name, _, url = value.partition("=")
+    if name not in ALL_APIS:
+        parser.error(f"--proxy {value}: {name!r} is not an API; known: {', '.join(ALL_APIS)}")
+    if not url.startswith(("http://", "https://")):
+        parser.error(f"--proxy {value}: give the upstream as NAME=http://host:port")
+    return name, url
 
 
 def banner(settings: Settings) -> str:
@@ -93,6 +127,8 @@ def banner(settings: Settings) -> str:
         lines.append(f"  {name:<18} {root}   ui: {root}/{name}/ui/")
         lines.append(f"  {'':<18} credentials: {describe(api.credentials)}")
     lines.append("  (those of the default fixtures; every user, key and token: GET /__admin/state)")
+    for name, url in settings.proxies:
+        lines.append(f"  {name:<18} proxied to {url}, checked against its spec")
     if settings.any_token:
         lines.append("  --any-token: any non-empty credential is accepted")
     if settings.faults:

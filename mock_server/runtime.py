@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.api import Context, MockApi
+from mock_server.contract_check import ViolationSummary
 from mock_server.faults import Faults
 from mock_server.fixtures import FixtureError, validate_fixture
+from mock_server.recorder import Recorder
 from mock_server.settings import Settings
 from mock_server.store import Clock, Ids
 
@@ -32,6 +34,13 @@ class Runtime:
     def __init__(self, settings: Settings, slots: dict[str, Slot]) -> None:
         self.settings = settings
         self.slots = slots
+        self.violations = ViolationSummary()
+        """What the validating proxy found, per operation (`GET /__admin/violations`)."""
+        self.recorder = (
+            Recorder(settings.record, {n: s.api for n, s in slots.items()}, {n: s.spec for n, s in slots.items()})
+            if settings.record
+            else None
+        )
         self.ctx = Context(ids=Ids(settings.seed), clock=Clock(seeded=settings.seed is not None))
         self.faults = Faults.of({name: slot.spec for name, slot in slots.items()}, settings.seed)
         self.reset()

@@ -38,3 +38,12 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_admin_body_bytes: int = 64 * 1024 * 1024
     """`PUT /__admin/state` takes a whole exported state (the scale benchmarks load thousands of objects)."""
+    proxies: tuple[tuple[str, str], ...] = ()
+    """(API name, upstream base URL) pairs: those APIs are forwarded to a real server and checked (`proxy.py`)."""
+    proxy_timeout: float = 30.0
+    proxy_strict: bool = False
+    """A proxied exchange that breaks the contract answers 502 with the violations instead."""
+    proxy_quiet_headers: bool = False
+    """Leave out the `X-Contract-Violations` response header."""
+    record: Path | None = None
+    """Where the objects seen in proxied responses are written as a fixture file (`recorder.py`)."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, overload
 
-from mock_server.api import ApiError, Context, MockApi, Principal, Reply, Token, handler_set
+from mock_server.api import ApiError, Collected, Context, MockApi, Principal, RecordHook, Reply, Token, handler_set
 from mock_server.apis import esper_common
 
 # The list filter speaks integer codes, objects carry the names (seed).
@@ -423,6 +423,23 @@ async def update_operation(
     return {"operationId": op["id"], "status": "SUCCEEDED"}
 
 
+def record_collect(operation: str, body: Any) -> Collected:
+    """Operations from the list and get answers of a real Esper tenant."""
+    content = body.get("content") if isinstance(body, dict) else None
+    if operation == "list_operations" and isinstance(content, dict):
+        return {"operations": [op for op in content.get("results", []) if isinstance(op, dict)]}
+    if operation == "get_operation" and isinstance(content, dict):
+        return {"operations": [content]}
+    return {}
+
+
+def record_complete(collected: Collected) -> tuple[dict[str, Any], str]:
+    operations = list(collected.get("operations", []))
+    tenant = next((op["tenant_id"] for op in operations if op.get("tenant_id")), "")
+    fixture = {"api_keys": ["mock-token"], "tenant_id": tenant, "step_seconds": DEFAULT_STEP_SECONDS}
+    return {**fixture, "operations": operations}, "API key 'Bearer mock-token'"
+
+
 API = MockApi(
     name="esper-operations",
     state=State,
@@ -432,5 +449,6 @@ API = MockApi(
     any_token_principal={"sub": "esper-api-key"},
     credentials=Token("mock-token"),
     fixture_schemas={"operations": "Operation"},
+    record=RecordHook(record_collect, record_complete),
     trailing_slash="append",
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Self, overload
 
-from mock_server.api import ApiError, Context, MockApi, Token, handler_set
+from mock_server.api import ApiError, Collected, Context, MockApi, RecordHook, Token, handler_set
 from mock_server.apis.esper_common import envelope, page, render_error, verify
 
 EDITABLE = ("name", "description", "timeout_seconds")
@@ -261,6 +261,32 @@ def admin_create_target_list(state: State, body: Mapping[str, Any]) -> dict[str,
     return target_list
 
 
+STAGE_ANSWERS = {"get_stage", "create_stage", "update_stage"}
+
+
+def record_collect(operation: str, body: Any) -> Collected:
+    """Stages from list and single answers, target lists from a stage's list. Which stage a target list is
+    attached to is in the request path, not the answer, so attachments are not recorded."""
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, dict):
+        return {}
+    if operation == "list_stages":
+        return {"stages": [s for s in content.get("results", []) if isinstance(s, dict)]}
+    if operation in STAGE_ANSWERS:
+        return {"stages": [content]}
+    if operation == "list_stage_target_lists":
+        return {"target_lists": [t for t in content.get("results", []) if isinstance(t, dict)]}
+    return {}
+
+
+def record_complete(collected: Collected) -> tuple[dict[str, Any], str]:
+    stages, lists = list(collected.get("stages", [])), list(collected.get("target_lists", []))
+    owners = dict.fromkeys(item["pipeline_id"] for item in [*stages, *lists])
+    pipelines = [{"id": pid, "name": f"pipeline {pid[:8]}"} for pid in owners]  # names are not in any answer
+    fixture = {"api_keys": ["mock-token"], "pipelines": pipelines, "stages": stages, "target_lists": lists}
+    return fixture, "API key 'Bearer mock-token'"
+
+
 API = MockApi(
     name="esper-stages",
     state=State,
@@ -279,6 +305,7 @@ API = MockApi(
     any_token_principal={"sub": "esper-api-key"},
     credentials=Token("mock-token"),
     fixture_schemas={"stages": "Stage", "target_lists": "TargetList"},
+    record=RecordHook(record_collect, record_complete),
     admin_actions={"create_pipeline": admin_create_pipeline, "create_target_list": admin_create_target_list},
     trailing_slash="append",
 )

@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Self
 
-from mock_server.api import ApiError, BasicAuth, Context, Credential, MockApi, Principal, Reply, handler_set
+from mock_server.api import (
+    ApiError,
+    BasicAuth,
+    Collected,
+    Context,
+    Credential,
+    MockApi,
+    Principal,
+    RecordHook,
+    Reply,
+    handler_set,
+)
 
 PAGE_SIZE = 10  # Api::StagesController#history: `page_size = 10`, not configurable
 ALL = "*"  # in a user's `view` / `operate` lists: every pipeline
@@ -254,6 +265,29 @@ def admin_start_stage_run(state: State, body: Mapping[str, Any]) -> dict[str, An
     return run
 
 
+def record_collect(operation: str, body: Any) -> Collected:
+    """Stage runs from the history pages a real GoCD answered."""
+    if operation.startswith("get_stage_history") and isinstance(body, dict):
+        return {"stages": [run for run in body.get("stages", []) if isinstance(run, dict)]}
+    return {}
+
+
+def record_complete(collected: Collected) -> tuple[dict[str, Any], str]:
+    """The recorded runs, their pipelines' configuration as the runs show it, and the mock's default user."""
+    runs = sorted(collected.get("stages", []), key=lambda run: run["id"])
+    pipelines: dict[str, dict[str, dict[str, Any]]] = {}
+    for run in runs:
+        stage = pipelines.setdefault(run["pipeline_name"], {}).setdefault(
+            run["name"], {"name": run["name"], "approval_type": run.get("approval_type", "success"), "jobs": []}
+        )
+        stage["jobs"] += [job["name"] for job in run.get("jobs", []) if job["name"] not in stage["jobs"]]
+    config = [
+        {"name": name, "group": "recorded", "stages": list(stages.values())} for name, stages in pipelines.items()
+    ]
+    users = [{"username": "admin", "password": "badger", "view": [ALL], "operate": [ALL]}]
+    return {"users": users, "pipelines": config, "stages": runs}, "HTTP Basic admin:badger (views and operates all)"
+
+
 API = MockApi(
     name="gocd-stages",
     state=State,
@@ -264,5 +298,6 @@ API = MockApi(
     credentials=BasicAuth("admin", "badger"),
     fixture_schemas={"stages": "Stage"},
     admin_actions={"start-stage-run": admin_start_stage_run},
+    record=RecordHook(record_collect, record_complete),
     trailing_slash="ignore",
 )

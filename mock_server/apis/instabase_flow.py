@@ -20,7 +20,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from mock_server.api import ApiError, Context, Credential, MockApi, Principal, Reply, Token, handler_set
+from mock_server.api import (
+    ApiError,
+    Collected,
+    Context,
+    Credential,
+    MockApi,
+    Principal,
+    RecordHook,
+    Reply,
+    Token,
+    handler_set,
+)
 
 READ = "flow_pipeline:read"
 WRITE = "flow_pipeline:write"
@@ -221,6 +232,30 @@ def verify(state: State, credential: Credential) -> Principal | None:
     return None
 
 
+RECORDED_USER = "recorded"
+"""Whoever called the real server through the proxy: the recording grants them what its answers showed."""
+
+
+def record_collect(operation: str, body: Any) -> Collected:
+    """Pipelines, with the caller's permissions, from the list answers (both paths)."""
+    if not operation.startswith("list_flow_pipelines") or not isinstance(body, dict):
+        return {}
+    return {"pipelines": [p for p in body.get("pipelines", []) if isinstance(p, dict)]}
+
+
+def record_complete(collected: Collected) -> tuple[dict[str, Any], str]:
+    pipelines = [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "grants": {RECORDED_USER: {k: v for k, v in p.items() if k not in ("id", "name")}},
+        }
+        for p in collected.get("pipelines", [])
+    ]
+    users = [{"name": RECORDED_USER, "token": "mock-token"}]
+    return {"users": users, "pipelines": pipelines}, f"user {RECORDED_USER!r}, 'Authorization: Bearer mock-token'"
+
+
 API = MockApi(
     name="instabase-flow",
     state=State,
@@ -230,5 +265,6 @@ API = MockApi(
     any_token_principal={"sub": "flow-admin"},
     credentials=Token("mock-token"),
     fixture_schemas={"jobs": "UpdateJobPipelinesRequest"},
+    record=RecordHook(record_collect, record_complete),
     json_media_types=frozenset({"application/x-www-form-urlencoded"}),  # `curl -d '{...}'` (spec)
 )

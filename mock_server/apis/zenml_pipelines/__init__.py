@@ -14,8 +14,8 @@ source (research/seed-apis.md §3), then the seed page (seeds/002). Modules:
 
 from __future__ import annotations
 
-from mock_server.api import Login, MockApi, handler_set
-from mock_server.apis.zenml_pipelines import handlers
+from mock_server.api import Login, MockApi, RecordHook, handler_set
+from mock_server.apis.zenml_pipelines import handlers, record
 from mock_server.apis.zenml_pipelines.errors import render_error
 from mock_server.apis.zenml_pipelines.state import State
 
@@ -49,6 +49,7 @@ API = MockApi(
     },
     admin_actions={"record_run": handlers.admin_record_run},
     trailing_slash="get_catch_all",
+    record=RecordHook(record.collect, record.complete),
 )
 
 __all__ = ["API"]
