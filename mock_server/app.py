@@ -28,13 +28,14 @@ from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
 from mock_server.errors import HANDLED, make_error_handler
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
-from mock_server.middleware import Latency
+from mock_server.middleware import CorsWhenOrigin, Latency
 from mock_server.query import RepeatedQueryParser
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
 from mock_server.slashes import TrailingSlashes
+from mock_server.stack import api_middlewares
 from mock_server.validation import validator_map
 
 
@@ -48,14 +49,15 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
     slashes = TrailingSlashes(table, {api.name: api for api in apis})
     dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
+    inner: ASGIApp = Latency(dispatcher, settings.latency_ms) if settings.latency_ms else dispatcher
     cors = CORSMiddleware(
-        Latency(dispatcher, settings.latency_ms),
+        inner,
         allow_origins=list(settings.cors_origins),
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
-    return AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    return AdminGuard(CorsWhenOrigin(inner, cors), dispatcher, settings)  # admin skips CORS and latency
 
 
 def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
@@ -66,7 +68,8 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
 
     checker = accepting_any(verify, api.any_token_principal) if settings.any_token else verify
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
-    app = AsyncApp(api.name, security_map=security_map(checker), swagger_ui_options=ui)
+    middlewares = api_middlewares(f"/{api.name}/", settings.validate_responses)
+    app = AsyncApp(api.name, security_map=security_map(checker), swagger_ui_options=ui, middlewares=middlewares)
     app.add_api(
         load_spec(api.name),
         base_path="",
