@@ -105,7 +105,8 @@ def _repeated(*names: str) -> dict[str, list[str]]:
     Not taken from the handler's arguments: Connexion 3.3 joins repeated query values with "," and splits
     them again (breaking `oneof:["a","b"]` or a name holding a comma), and it passes the caller's name as the
     keyword `user`, shadowing the `user` filter."""
-    return {name: current_request.query_params.getlist(name) for name in names}
+    query = current_request.query_params  # each read through the proxy parses the query string again
+    return {name: query.getlist(name) for name in names}
 
 
 # What the client reads when it connects
