@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         results["startup"] = run_startup(args)
     if "scale" in parts:
         log("scale")
-        results["scale"] = [row for t in targets for row in run_scale(args, t)]
+        results["scale"] = [row for t in targets if t.api in scale.BUILDERS for row in run_scale(args, t)]
     results["targets"] = report.targets(results)
     results["machine"]["loadavg_end"] = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     results["elapsed_s"] = round(time.perf_counter() - began, 1)
