@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import load, report, scale, servers
+from bench import load, report, scale, servers, suite
 from bench.servers import CANDIDATE, KINDS, Server, admin, send
 from bench.workloads import STARTUP_PROBES, TARGETS, Request, Target
 from mock_server.settings import ALL_APIS
@@ -32,7 +32,7 @@ RESULTS = servers.ROOT / "bench" / "results.json"
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="1 round of 2 s, scale up to 10,000: a smoke run")
-    p.add_argument("--only", default="throughput,startup,scale", help="comma-separated parts to run")
+    p.add_argument("--only", default="throughput,startup,scale,suite", help="comma-separated parts to run")
     p.add_argument("--apis", default=",".join(TARGETS), help="APIs for throughput and scale")
     p.add_argument("--servers", default=",".join(KINDS), help="servers compared in the throughput part")
     p.add_argument(
@@ -270,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         results["startup"] = run_startup(args)
     if "scale" in parts:
         log("scale")
-        results["scale"] = [row for t in targets for row in run_scale(args, t)]
+        results["scale"] = [row for t in targets if t.api in scale.BUILDERS for row in run_scale(args, t)]
+    if "suite" in parts:
+        log("suite (conformance run --api all, in-process mock)")
+        results["suite"] = suite.run_suite(servers.ROOT)
+        log(f"  {results['suite']['seconds']} s, {results['suite']['requests']} requests")
     results["targets"] = report.targets(results)
     results["machine"]["loadavg_end"] = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     results["elapsed_s"] = round(time.perf_counter() - began, 1)

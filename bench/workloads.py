@@ -78,6 +78,13 @@ _ZENML_CREATE = Request(
     '"tags": ["seed"]}',
 )
 
+_GOCD_LIST = Request("GET", "/go/api/stages/demo_pipeline/first_stage/history")
+_GOCD_GET = Request("GET", "/go/api/stages/demo_pipeline/first_stage/history/20")
+"""GoCD has no read of one stage run: `get` is the history page at an offset (the last 7 of 27 runs)."""
+_GOCD_CREATE = Request("POST", "/go/api/stages/demo_pipeline/first_stage/cancel")
+"""GoCD's one write here: cancel the latest run (building after each state reset, then not active)."""
+_GOCD_AUTH = {"Authorization": "Basic YWRtaW46YmFkZ2Vy"}  # admin:badger, the default fixtures' admin
+
 TARGETS = {
     "zenml-pipelines": Target(
         api="zenml-pipelines",
@@ -94,6 +101,13 @@ TARGETS = {
         list_request=_ESPER_LIST,
         get_request=_ESPER_GET,
     ),
+    "gocd-stages": Target(
+        api="gocd-stages",
+        headers=_GOCD_AUTH,
+        workloads=workloads(_GOCD_LIST, _GOCD_GET, _GOCD_CREATE),
+        list_request=_GOCD_LIST,
+        get_request=_GOCD_GET,
+    ),
 }
 
 # The first request a user sends to each API, with the default fixtures' credentials.
@@ -102,7 +116,7 @@ STARTUP_PROBES: dict[str, tuple[Request, dict[str, str]]] = {
     "esper-operations": (Request("GET", "/v0/operations/"), {"Authorization": "Bearer mock-token"}),
     "zenml-pipelines": (Request("POST", "/api/v1/login", "username=default&password=", FORM), {}),
     "instabase-flow": (Request("GET", "/api/v1/flow/pipeline"), {"Authorization": "Bearer mock-token"}),
-    "gocd-stages": (Request("GET", "/go/api/stages/foo/DEV/history"), {"Authorization": "Basic YWRtaW46YmFkZ2Vy"}),
+    "gocd-stages": (Request("GET", "/go/api/stages/foo/DEV/history"), _GOCD_AUTH),
 }
 
 ESPER_OPERATION = "5743470f-7dcc-4a92-8a4b-f41b1cea69ed"

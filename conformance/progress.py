@@ -6,6 +6,8 @@ written per finished step, so a log shows where a long run spent its time withou
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from conformance.findings import ApiResult
@@ -22,6 +24,10 @@ class Progress:
 
     def close(self) -> None:
         """The run is over."""
+
+    def for_worker(self) -> Callable[[], Progress]:
+        """What a process running one API of a concurrent run reports to (built there: picklable)."""
+        return Progress
 
 
 class StreamProgress(Progress):
@@ -51,7 +57,15 @@ class StreamProgress(Progress):
             self.stream.write(self.line(result, step, done, total) + "\n")
             self.stream.flush()
 
+    def for_worker(self) -> Callable[[], Progress]:
+        # One line per finished step, whole: lines of processes running side by side interleave cleanly.
+        return _stderr_lines
+
     def close(self) -> None:
         if self.tty and self.shown:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+def _stderr_lines() -> Progress:
+    return StreamProgress(sys.stderr, tty=False)

@@ -5,8 +5,11 @@ known deviations. No printing: the CLI renders the result (Schemathesis's engine
 from __future__ import annotations
 
 import datetime
+import multiprocessing
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -19,6 +22,7 @@ from conformance.gate import Gate, TimeBudgetExceeded
 from conformance.generic import documented_statuses, run_schemathesis
 from conformance.progress import Progress
 from conformance.property_runner import run_properties
+from conformance.selection import operation_ids
 from conformance.settings import RunConfig
 from conformance.spec import location
 from conformance.target import Credentials, check_reachable, client_for, credentials, mock_auth, mock_server
@@ -28,19 +32,18 @@ from contracts import load_document
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
     progress = progress or Progress()
     entries = allowlist.load(config.allow_file) if config.allow_file else []
-    gate = Gate(config.rate_limit, config.max_time)
     results: list[ApiResult] = []
     stopped: str | None = None
     try:
-        with _base_url(config, gate) as base_url:
-            for name in config.apis:
-                result = ApiResult(api=name)
-                results.append(result)
-                started = time.perf_counter()
-                try:
-                    _run_api(SUITES[name], config, base_url, gate, result, progress)
-                finally:
-                    result.seconds = time.perf_counter() - started
+        if _concurrent(config):
+            results = _run_concurrently(config, progress)
+        else:
+            gate = Gate(config.rate_limit, config.max_time)
+            with _base_url(config, gate) as base_url:
+                for name in config.apis:
+                    result = ApiResult(api=name)
+                    results.append(result)
+                    _timed_api(name, config, base_url, gate, result, progress)
     except TimeBudgetExceeded as exc:
         stopped = str(exc)
     finally:
@@ -50,6 +53,39 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
         result.findings, expired = allowlist.apply(entries, result.findings, datetime.date.today())
         errors.extend(e for e in expired if e not in errors)
     return RunResult(results, errors, stopped)
+
+
+def _timed_api(name: str, config: RunConfig, base_url: str, gate: Gate, result: ApiResult, progress: Progress) -> None:
+    started = time.perf_counter()
+    try:
+        _run_api(SUITES[name], config, base_url, gate, result, progress)
+    finally:
+        result.seconds = time.perf_counter() - started
+
+
+def _concurrent(config: RunConfig) -> bool:
+    """Several APIs against the in-process mock, with no run-wide rate limit or time budget to share:
+    each API runs in a process of its own against its own mock, on as many cores as the machine has.
+    (In one process the suite and the mock share one interpreter lock: one core for both.)"""
+    return config.base_url is None and len(config.apis) > 1 and not config.rate_limit and config.max_time is None
+
+
+def _run_concurrently(config: RunConfig, progress: Progress) -> list[ApiResult]:
+    workers = min(len(config.apis), os.cpu_count() or 1)
+    # The longest first (zenml-pipelines has the most operations), so no core idles at the end.
+    order = sorted(config.apis, key=lambda name: -len(operation_ids(load_document(SUITES[name].spec_path))))
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {name: pool.submit(_api_in_own_process, name, config, progress.for_worker()) for name in order}
+        return [futures[name].result() for name in config.apis]
+
+
+def _api_in_own_process(name: str, config: RunConfig, progress: Callable[[], Progress]) -> ApiResult:
+    gate = Gate(None, None)
+    result = ApiResult(api=name)
+    with mock_server((name,)) as base_url:
+        _timed_api(name, config, base_url, gate, result, progress())
+    return result
 
 
 def _run_api(suite: Suite, config: RunConfig, base_url: str, gate: Gate, result: ApiResult, progress: Progress) -> None:

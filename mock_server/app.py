@@ -29,7 +29,7 @@ from mock_server.errors import HANDLED, make_error_handler
 from mock_server.faults import FaultLayer
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
-from mock_server.middleware import Latency
+from mock_server.middleware import CorsWhenOrigin, Latency
 from mock_server.persist import Persisted, restore
 from mock_server.proxy import Proxy
 from mock_server.query import RepeatedQueryParser
@@ -40,6 +40,7 @@ from mock_server.runtime import Runtime, Slot
 from mock_server.settings import Settings
 from mock_server.slashes import TrailingSlashes
 from mock_server.specs import read_spec
+from mock_server.stack import api_middlewares
 from mock_server.validation import validator_map
 
 
@@ -60,14 +61,17 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     apps.update(_proxies(runtime, table))
     slashes = TrailingSlashes(table, {api.name: api for api in apis})
     dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
+    inner: ASGIApp = Latency(dispatcher, settings.latency_ms) if settings.latency_ms else dispatcher
     cors = CORSMiddleware(
-        Latency(dispatcher, settings.latency_ms),
+        inner,
         allow_origins=list(settings.cors_origins),
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
-    front: ASGIApp = Unproxied(cors, dispatcher) if settings.proxies else cors
+    front: ASGIApp = CorsWhenOrigin(inner, cors)
+    if settings.proxies:
+        front = Unproxied(front, dispatcher)
     guarded = AdminGuard(front, dispatcher, settings)  # admin skips CORS and latency
     served: ASGIApp = (
         Reloading(guarded, Reloader(runtime, dispatcher, table, served_app)) if settings.reload else guarded
@@ -94,7 +98,8 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
     session_cookie = api.session_cookie
     cookie = (lambda: session_cookie(slot.state)) if session_cookie else (lambda: None)
-    app = AsyncApp(api.name, security_map=security_map(checker, cookie), swagger_ui_options=ui)
+    middlewares = api_middlewares(f"/{api.name}/", settings.validate_responses)
+    app = AsyncApp(api.name, security_map=security_map(checker, cookie), swagger_ui_options=ui, middlewares=middlewares)
     app.add_api(
         dict(slot.spec),
         base_path="",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.api import ApiError
 
@@ -55,3 +55,27 @@ class Latency:
         if scope["type"] == "http" and self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         await self.app(scope, receive, send)
+
+
+class CorsWhenOrigin:
+    """Send only requests with an `Origin` through the CORS layer (`cors`, wrapping `app`).
+
+    Starlette's CORS middleware parses every request's headers and wraps its `send`; for a request
+    without an Origin all it does is add `Vary: Origin`, which this does without the parsing.
+    """
+
+    def __init__(self, app: ASGIApp, cors: ASGIApp) -> None:
+        self.app = app
+        self.cors = cors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+            return
+
+        async def send_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), (b"vary", b"Origin")]}
+            await send(message)
+
+        await self.app(scope, receive, send_vary)

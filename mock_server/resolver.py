@@ -72,6 +72,8 @@ class StateResolver(Resolver):
                 return error_response(self._render_error, error)
 
         handler.__name__ = operation_id
+        # Connexion inspects the handler's signature on every request; computed once, it is a lookup.
+        handler.__signature__ = inspect.signature(handler)  # type: ignore[attr-defined]
         return Resolution(handler, operation_id)
 
 

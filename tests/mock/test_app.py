@@ -102,6 +102,25 @@ def test_cors_origins_can_be_restricted(make_client) -> None:
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_response_without_an_origin_still_varies_by_origin(make_client) -> None:
+    """Only requests with an Origin pass the CORS layer; the others keep its `Vary: Origin` for caches."""
+    response = make_client("esper-stages").get(STAGES, headers=AUTH)
+    assert response.status_code == 200
+    assert "Origin" in response.headers["vary"]
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize("validate_responses", [False, True])
+def test_each_apis_docs_are_served_beside_its_operations(make_client, validate_responses: bool) -> None:
+    """The API apps enter Swagger UI only under /<name>/, and leave out response validation unless asked."""
+    client = make_client("esper-stages", validate_responses=validate_responses)
+    spec = client.get("/esper-stages/openapi.json")
+    assert spec.status_code == 200 and spec.json()["openapi"].startswith("3.")
+    ui = client.get("/esper-stages/ui/")
+    assert ui.status_code == 200 and "swagger" in ui.text.lower()
+    assert client.get(STAGES, headers=AUTH).status_code == 200
+
+
 def test_prefer_code_returns_the_documented_example(make_client) -> None:
     client = make_client("esper-stages")
     response = client.get(STAGES, headers={**AUTH, "Prefer": "code=404"})

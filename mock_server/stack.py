@@ -1,0 +1,54 @@
+"""The Connexion middleware list of each API's app: only the layers its requests need.
+
+Connexion's default stack puts nine layers on every request (`ConnexionMiddleware.default_middlewares`);
+its `middlewares=` argument is the public way to choose them. What an API app leaves out, and why:
+- response validation, unless `--validate-responses`: off, its layer only looks up the operation;
+- Swagger UI on API paths: its layer routes every request through four Starlette routers to find that
+  it is not `/<name>/ui` or `/<name>/openapi.json`; here only paths under `/<name>/` go to it, so the
+  docs keep working and an API request skips the routers (docs/benchmarks.md has the costs).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class DocsUnder(SwaggerUIMiddleware):
+    """Connexion's Swagger UI layer, entered only by paths under `prefix` (`/<name>/`)."""
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        super().__init__(app)
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def api_middlewares(docs_prefix: str, validate_responses: bool) -> list[Any]:
+    """Connexion's default layers in its order, less those the API's requests never need."""
+    return [
+        ServerErrorMiddleware,
+        ExceptionMiddleware,
+        partial(DocsUnder, prefix=docs_prefix),
+        RoutingMiddleware,
+        SecurityMiddleware,
+        RequestValidationMiddleware,
+        *([ResponseValidationMiddleware] if validate_responses else []),
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
