@@ -21,15 +21,18 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import load_spec
-from mock_server import admin
+from mock_server import admin, notes, sessions
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
-from mock_server.errors import HANDLED, make_error_handler
+from mock_server.api import ApiError, MockApi
+from mock_server.errors import HANDLED, asgi_error, make_error_handler
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
 from mock_server.middleware import Latency
 from mock_server.query import RepeatedQueryParser
+from mock_server.recorder import Recorder
+from mock_server.requestlog import printer
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot
@@ -45,9 +48,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     fixtures = load_fixtures(apis, settings.fixtures)
     runtime = Runtime(settings, {api.name: Slot(api, fixtures[api.name][1], fixtures[api.name][0]) for api in apis})
     table = PathTable(list(settings.apis))
-    apps = {name: _api_app(runtime.slots[name], settings, table) for name in settings.apis}
-    slashes = TrailingSlashes(table, {api.name: api for api in apis})
-    dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
+    apps = {name: _api_app(runtime, runtime.slots[name].api, settings, table) for name in settings.apis}
+    by_name = {api.name: api for api in apis}
+    dispatcher = Dispatcher(table, apps, _admin_app(runtime), TrailingSlashes(table, by_name), by_name)
     cors = CORSMiddleware(
         Latency(dispatcher, settings.latency_ms),
         allow_origins=list(settings.cors_origins),
@@ -55,14 +58,16 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         allow_headers=["*"],
         expose_headers=["WWW-Authenticate", "Location", "Allow"],
     )
-    return AdminGuard(cors, dispatcher, settings)  # admin skips CORS and latency
+    emit = printer(settings.log_format) if settings.log_format else None
+    return Recorder(AdminGuard(cors, dispatcher, settings), runtime, emit)  # admin skips CORS and latency
 
 
-def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
-    api = slot.api
+def _api_app(runtime: Runtime, api: MockApi, settings: Settings, table: PathTable) -> AsyncApp:
+    def state() -> Any:
+        return runtime.state(api.name)  # the current request's session
 
     def verify(credential: Any) -> Any:
-        return api.verify(slot.state, credential)
+        return api.verify(state(), credential)
 
     checker = accepting_any(verify, api.any_token_principal) if settings.any_token else verify
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
@@ -71,7 +76,7 @@ def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
         load_spec(api.name),
         base_path="",
         name=api.name,
-        resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),
+        resolver=StateResolver(api.handlers, state, api.render_error),
         validate_responses=settings.validate_responses,
         uri_parser_class=RepeatedQueryParser,
         validator_map=validator_map(),
@@ -105,12 +110,18 @@ class Dispatcher:
     """Route each request to the app of the API that owns its path, and fan out the lifespan."""
 
     def __init__(
-        self, table: PathTable, apps: dict[str, ASGIApp], admin_app: ASGIApp, slashes: TrailingSlashes
+        self,
+        table: PathTable,
+        apps: dict[str, ASGIApp],
+        admin_app: ASGIApp,
+        slashes: TrailingSlashes,
+        apis: dict[str, MockApi],
     ) -> None:
         self.table = table
         self.apps = apps
         self.admin_app = admin_app
         self.slashes = slashes
+        self.apis = apis
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -118,20 +129,32 @@ class Dispatcher:
             return
         if await self.slashes.answered(scope, receive, send):
             return
-        app = self.route(scope["path"])
-        if app is None:
+        path: str = scope["path"]
+        if path.startswith("/__admin"):
+            await self.admin_app(scope, receive, send)
+            return
+        owner = self.owner(path, scope["method"])
+        if owner is None:
             await self.index(scope, send)
             return
-        await app(scope, receive, send)
+        problem = scope.get(sessions.PROBLEM)
+        if problem is not None:  # a malformed X-Mock-Session: the API's own 400
+            await asgi_error(self.apis[owner].render_error, ApiError(400, problem))(scope, receive, send)
+            return
+        await self.apps[owner](scope, receive, send)
 
-    def route(self, path: str) -> ASGIApp | None:
-        if path.startswith("/__admin"):
-            return self.admin_app
+    def owner(self, path: str, method: str) -> str | None:
+        """The API serving `path`, noted with the operation the path and method name, if any."""
         first = path.strip("/").split("/", 1)[0]
         if first in self.apps:  # /<name>/openapi.json and /<name>/ui/
-            return self.apps[first]
-        owner = self.table.owner(path)
-        return self.apps[owner] if owner else None
+            return first
+        record = notes.notes()
+        route = self.table.match(path)
+        if route is not None:
+            record.api, record.operation = route.api, route.operations.get(method)
+            return route.api
+        record.api = self.table.nearest(path)
+        return record.api
 
     async def index(self, scope: Scope, send: Send) -> None:
         """Unknown path outside every API: say what is served, with status 200 at `/` and 404 elsewhere."""
@@ -142,6 +165,8 @@ class Dispatcher:
         }
         data = json.dumps(body).encode()
         status = 200 if scope["path"] == "/" else 404
+        if status == 404:
+            notes.notes().reason = body["detail"]
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})

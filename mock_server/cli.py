@@ -1,4 +1,6 @@
-"""`mock-server` / `python -m mock_server`: parse flags, print the banner, run uvicorn. The only module that prints."""
+"""`mock-server` / `python -m mock_server`: parse flags, print the banner, run uvicorn.
+
+The only module that prints, besides the per-request log line (`mock_server.requestlog`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from mock_server.fixtures import FixtureError
 from mock_server.guard import is_loopback
 from mock_server.middleware import MAX_DELAY_MS
 from mock_server.settings import ALL_APIS, Settings
+
+MAX_SESSIONS = 10_000
+MAX_JOURNAL = 100_000
 
 
 def parse(argv: list[str] | None) -> Settings:
@@ -39,9 +44,31 @@ def parse(argv: list[str] | None) -> Settings:
         "--admin-token", metavar="TOKEN", help="bearer token /__admin requires (needed for admin beyond loopback)"
     )
     parser.add_argument("--validate-responses", action="store_true", help="500 on any response that breaks its spec")
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=defaults.max_sessions,
+        metavar="N",
+        help="named X-Mock-Session sessions alive at once besides the default (default %(default)s)",
+    )
+    parser.add_argument(
+        "--journal-size",
+        type=int,
+        default=defaults.journal_size,
+        metavar="N",
+        help="requests each session's journal keeps, GET /__admin/requests (default %(default)s)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no line per request on stdout")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="per-request line format (default %(default)s)"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.latency <= MAX_DELAY_MS:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
+    if not 1 <= args.max_sessions <= MAX_SESSIONS:
+        parser.error(f"--max-sessions must be between 1 and {MAX_SESSIONS}")
+    if not 0 <= args.journal_size <= MAX_JOURNAL:
+        parser.error(f"--journal-size must be between 0 and {MAX_JOURNAL}")
     return Settings(
         host=args.host,
         port=args.port,
@@ -53,6 +80,9 @@ def parse(argv: list[str] | None) -> Settings:
         admin_token=args.admin_token,
         cors_origins=tuple(args.cors_origin) if args.cors_origin else defaults.cors_origins,
         validate_responses=args.validate_responses,
+        max_sessions=args.max_sessions,
+        journal_size=args.journal_size,
+        log_format=None if args.quiet else args.log_format,
     )
 
 

@@ -21,8 +21,11 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
+from mock_server import notes
 from mock_server.api import ApiError, ErrorKind, Reply
+from mock_server.journal import reason_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +78,19 @@ Handler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
 
 
 def error_response(render_error: Callable[[ApiError], Reply], error: ApiError) -> ConnexionResponse:
-    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries."""
+    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries.
+
+    It also notes the reason for the journal and the log: the text the body gives, in the API's words.
+    """
     body, status, headers = render_error(error)
+    notes.notes().reason = reason_of(body)
     return to_response((body, status, {**error.headers, **headers}))
+
+
+def asgi_error(render_error: Callable[[ApiError], Reply], error: ApiError) -> Response:
+    """`error_response` as a plain ASGI response, for layers that answer before Connexion does."""
+    reply = error_response(render_error, error)
+    return Response(reply.body, reply.status_code, dict(reply.headers or {}), reply.content_type)
 
 
 def make_error_handler(render_error: Callable[[ApiError], Reply], allow: Callable[[str], str | None]) -> Handler:

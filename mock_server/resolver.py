@@ -16,6 +16,7 @@ from connexion import context
 from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolution, Resolver
 
+from mock_server import notes
 from mock_server.api import ApiError, Reply
 from mock_server.errors import error_response, to_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
@@ -42,6 +43,7 @@ class StateResolver(Resolver):
         wants_principal = "principal" in params
 
         async def handler(**kwargs: Any) -> ConnexionResponse:
+            notes.notes().operation = operation_id
             args = {k: v for k, v in kwargs.items() if k not in CONTEXT_KEYS and (takes_all or k in params)}
             if isinstance(args.get("body"), bytes):
                 # No Content-Type: Connexion validated the body as the operation's declared JSON but

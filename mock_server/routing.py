@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from contracts import METHODS, PathTemplate, load_spec
 
@@ -16,6 +17,15 @@ class Route:
     """The template's pattern, kept here: matching is on every request's path."""
     allow: str
     """The `Allow` header value: documented methods, plus HEAD where GET is documented."""
+    operations: dict[str, str]
+    """Method -> operationId (HEAD as GET), for the journal of a request refused before its handler."""
+
+
+def _operations(item: dict[str, Any]) -> dict[str, str]:
+    ids = {m.upper(): op["operationId"] for m, op in item.items() if m in METHODS and "operationId" in op}
+    if "GET" in ids:
+        ids.setdefault("HEAD", ids["GET"])
+    return ids
 
 
 def _allow(item: dict[str, object]) -> str:
@@ -30,7 +40,7 @@ class PathTable:
 
     def __init__(self, apis: list[str]) -> None:
         self.routes = [
-            Route(api, PathTemplate(template), PathTemplate(template).regex, _allow(item))
+            Route(api, PathTemplate(template), PathTemplate(template).regex, _allow(item), _operations(item))
             for api in apis
             for template, item in load_spec(api)["paths"].items()
         ]
@@ -40,8 +50,10 @@ class PathTable:
 
     def owner(self, path: str) -> str | None:
         exact = self.match(path)
-        if exact is not None:
-            return exact.api
+        return exact.api if exact is not None else self.nearest(path)
+
+    def nearest(self, path: str) -> str | None:
+        """The API whose templates share most literal segments with `path` (none shared: None)."""
         best = max(self.routes, key=lambda r: r.path.shared_segments(path), default=None)
         return best.api if best is not None and best.path.shared_segments(path) > 0 else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mock_server.apis import MODULES
 
@@ -28,3 +29,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_admin_body_bytes: int = 64 * 1024 * 1024
     """`PUT /__admin/state` takes a whole exported state (the scale benchmarks load thousands of objects)."""
+    max_sessions: int = 100
+    """Named sessions (`X-Mock-Session`) alive at once besides the default; the least recently used goes first."""
+    journal_size: int = 1000
+    """Requests each session's journal keeps (`GET /__admin/requests`)."""
+    log_format: Literal["text", "json"] | None = None
+    """One line per request on stdout; None (the library default) logs nothing, the CLI logs text."""

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mock_server.api import ApiError, MockApi
-from mock_server.errors import to_response
+from mock_server.errors import asgi_error
 from mock_server.routing import PathTable
 
 Policy = Literal["append", "ignore", "not_found"]
@@ -66,5 +66,4 @@ class TrailingSlashes:
 
     def _not_found(self, api: str, message: str) -> Response:
         """The API's own 404 for a path it does not serve."""
-        reply = to_response(self.apis[api].render_error(ApiError(404, message, kind="no_route")))
-        return Response(reply.body, reply.status_code, dict(reply.headers or {}), reply.content_type)
+        return asgi_error(self.apis[api].render_error, ApiError(404, message, kind="no_route"))
