@@ -24,8 +24,9 @@ import time
 import tracemalloc
 from typing import Any
 
-from mock_server import Settings, create_app
 from starlette.types import ASGIApp, Message
+
+from mock_server import Settings, create_app
 
 PATH = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/"
 AUTH = (b"authorization", b"Bearer mock-token")
@@ -75,7 +76,9 @@ async def started(app: ASGIApp) -> None:
     async def send(message: Message) -> None:
         done.set()
 
-    LIFESPANS.append(asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, queue.get, send)))
+    LIFESPANS.append(
+        asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, queue.get, send))
+    )
     await done.wait()
 
 
@@ -137,7 +140,9 @@ async def session_memory() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.sessions", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per row and round (default %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best of each row counts (default %(default)s)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds; the best of each row counts (default %(default)s)"
+    )
     args = parser.parse_args()
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         rows, memory = asyncio.run(measured(args.seconds, args.rounds))

@@ -114,7 +114,9 @@ async def delete_session(runtime: Runtime, name: str) -> dict[str, Any]:
     return {"deleted": name}
 
 
-def _filter(api: str | None, operation: str | None, method: str | None, status: str | None, since: str | None) -> Filter:
+def _filter(
+    api: str | None, operation: str | None, method: str | None, status: str | None, since: str | None
+) -> Filter:
     when = None
     if since is not None:
         try:

@@ -22,10 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import load_spec
 from mock_server import admin, notes, sessions
+from mock_server.api import ApiError, MockApi
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
-from mock_server.api import ApiError, MockApi
 from mock_server.errors import HANDLED, asgi_error, make_error_handler
 from mock_server.fixtures import load_fixtures
 from mock_server.guard import AdminGuard
@@ -158,15 +158,16 @@ class Dispatcher:
 
     async def index(self, scope: Scope, send: Send) -> None:
         """Unknown path outside every API: say what is served, with status 200 at `/` and 404 elsewhere."""
+        status = 200 if scope["path"] == "/" else 404
+        detail = "pipeline-contracts mock server" if status == 200 else f"No API serves {scope['path']}."
+        if status == 404:
+            notes.notes().reason = detail
         body = {
-            "detail": "pipeline-contracts mock server" if scope["path"] == "/" else f"No API serves {scope['path']}.",
+            "detail": detail,
             "apis": {name: {"spec": f"/{name}/openapi.json", "ui": f"/{name}/ui/"} for name in self.apps},
             "admin": "/__admin/ui/",
         }
         data = json.dumps(body).encode()
-        status = 200 if scope["path"] == "/" else 404
-        if status == 404:
-            notes.notes().reason = body["detail"]
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})

@@ -72,7 +72,8 @@ class Runtime:
         for name, value in data.items():
             validate_fixture(self.slots[name].api, value, "imported state")
         states = {
-            name: build_state(self.slots[name].api, value, session.ctx, "imported state") for name, value in data.items()
+            name: build_state(self.slots[name].api, value, session.ctx, "imported state")
+            for name, value in data.items()
         }
         session.states.update(states)
         return sorted(states)

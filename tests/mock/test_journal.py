@@ -31,7 +31,9 @@ def test_an_entry_says_what_arrived_and_what_was_answered(make_client) -> None:
 
 def test_credentials_never_enter_the_journal(make_client) -> None:
     client = make_client("gocd-stages")
-    client.get("/go/api/stages/foo/DEV/history/0", auth=("admin", "badger"), headers={"Cookie": "sid=s3cret; mock_session=a"})
+    client.get(
+        "/go/api/stages/foo/DEV/history/0", auth=("admin", "badger"), headers={"Cookie": "sid=s3cret; mock_session=a"}
+    )
     [entry] = journal(client)["requests"]
     assert entry["headers"]["authorization"] == "Basic ***"
     assert entry["headers"]["cookie"] == "sid=***; mock_session=a"

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 AUTH = {"Authorization": "Bearer mock-token"}
 STAGE = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/a7ebf6bf-875d-460b-a617-14d37e308b98/"
 OPERATION = "/v0/operations/5743470f-7dcc-4a92-8a4b-f41b1cea69ed/"
+EMPTY_JOB, JAG = "c7e2a9f1-4d6b-4f3c-8a1e-2b9d7c5f3e60", "03f4dc97-1245-452d-9d7b-17f8b86473b8"  # Instabase seed ids
 
 # One state-changing request per API, as (method, path, kwargs): each must change that API's export.
 WRITES: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -21,7 +22,13 @@ WRITES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "instabase-flow": (
         "POST",
         "/api/v1/jobs/pipelines",
-        {"headers": AUTH, "json": {"job_id": "c7e2a9f1-4d6b-4f3c-8a1e-2b9d7c5f3e60", "pipeline_ids": ["03f4dc97-1245-452d-9d7b-17f8b86473b8"]}},
+        {
+            "headers": AUTH,
+            "json": {
+                "job_id": "c7e2a9f1-4d6b-4f3c-8a1e-2b9d7c5f3e60",
+                "pipeline_ids": ["03f4dc97-1245-452d-9d7b-17f8b86473b8"],
+            },
+        },
     ),
     "zenml-pipelines": ("POST", "/api/v1/login", {"data": {"username": "default", "password": ""}}),
 }
@@ -95,7 +102,11 @@ def test_each_session_has_its_own_clock(make_client) -> None:
 
 
 MALFORMED: dict[str, tuple[str, dict[str, Any], Any]] = {
-    "esper-stages": (STAGE, {"headers": AUTH}, lambda r: r.json()["code"] == 400 and "X-Mock-Session" in r.json()["message"]),
+    "esper-stages": (
+        STAGE,
+        {"headers": AUTH},
+        lambda r: r.json()["code"] == 400 and "X-Mock-Session" in r.json()["message"],
+    ),
     "gocd-stages": (
         "/go/api/stages/foo/DEV/history/0",
         {"auth": ("admin", "badger")},
