@@ -63,7 +63,8 @@ class Recorder:
             0,
         )
         kept: list[bytes] = []
-        error_body: list[bytes] = []
+        answer: list[bytes] = []
+        """The body of an error answer not made by `error_response`, whose reason is read from it."""
         content_type = ""
 
         async def receive_kept() -> Message:
@@ -80,13 +81,12 @@ class Recorder:
             nonlocal content_type
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
-                if entry.status >= 400 and record.reason is None:  # an answer not made by error_response
-                    for name, value in message.get("headers", []):
-                        if name.lower() == b"content-type":
-                            content_type = value.decode("latin-1")
-                    error_body.append(b"")
-            elif message["type"] == "http.response.body" and error_body and len(error_body) < 64:
-                error_body.append(message.get("body", b""))
+                if entry.status >= 400 and record.reason is None:
+                    content_type = next(
+                        (v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"content-type"), ""
+                    )
+            elif message["type"] == "http.response.body" and content_type and sum(map(len, answer)) < BODY_LIMIT:
+                answer.append(message.get("body", b""))
             await send(message)
 
         try:
@@ -97,8 +97,8 @@ class Recorder:
             entry.body = b"".join(kept)
             entry.api, entry.operation, entry.fault = record.api, record.operation, record.fault
             entry.reason = record.reason if entry.status >= 400 else None
-            if entry.status >= 400 and entry.reason is None and error_body:
-                entry.reason = reason_of_bytes(b"".join(error_body)[:BODY_LIMIT], content_type)
+            if entry.status >= 400 and entry.reason is None and answer:
+                entry.reason = reason_of_bytes(b"".join(answer)[:BODY_LIMIT], content_type)
             if not admin:
                 session.requests += 1
                 session.journal.append(entry)

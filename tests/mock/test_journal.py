@@ -97,3 +97,10 @@ def test_the_journal_keeps_only_the_last_entries_and_skips_admin(make_client) ->
         client.get(STAGES, params={"limit": limit}, headers=AUTH)
     assert [e["query"] for e in journal(client)["requests"]] == ["limit=5", "limit=4", "limit=3"]
     assert journal(client, "/__admin/requests/count") == {"count": 3}
+
+
+def test_an_error_asked_for_with_prefer_has_its_reason_too(make_client) -> None:
+    client = make_client("esper-stages")
+    answer = client.get(STAGES, headers={**AUTH, "Prefer": "code=404"})  # the spec's example, not error_response
+    [entry] = journal(client)["requests"]
+    assert entry["status"] == 404 and entry["reason"] == answer.json()["message"]
