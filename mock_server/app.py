@@ -145,10 +145,11 @@ class Dispatcher:
 
     def owner(self, path: str, method: str) -> str | None:
         """The API serving `path`, noted with the operation the path and method name, if any."""
+        record = notes.notes()
         first = path.strip("/").split("/", 1)[0]
         if first in self.apps:  # /<name>/openapi.json and /<name>/ui/
+            record.api = first
             return first
-        record = notes.notes()
         route = self.table.match(path)
         if route is not None:
             record.api, record.operation = route.api, route.operations.get(method)
