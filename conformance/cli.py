@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from conformance.target import Unreachable
 from contracts import load_document
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _pair(value: str) -> tuple[str, str]:
@@ -47,6 +49,12 @@ def _phases(value: str) -> frozenset[str]:
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(PHASES)}, got {value!r}")
     return frozenset(names)
+
+
+def _session(value: str) -> str:
+    if not SESSION_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"expected 1-64 characters of A-Z a-z 0-9 . _ -, got {value!r}")
+    return value
 
 
 def _seconds(value: str) -> float:
@@ -75,6 +83,12 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--read-only", action="store_true", help="never send POST/PUT/DELETE (safe against production)")
     cmd.add_argument("--allow", type=Path, metavar="FILE", help="YAML file of known deviations to accept")
     cmd.add_argument("--workers", type=int, default=defaults.workers, help="Schemathesis workers")
+    cmd.add_argument(
+        "--session",
+        type=_session,
+        metavar="NAME",
+        help="send X-Mock-Session: NAME on every request (a session of its own on a shared mock)",
+    )
     gentle = cmd.add_argument_group("limits (for a production server)")
     gentle.add_argument("--rate-limit", type=_rate, metavar="N/s|N/m", help="at most N requests per second/minute")
     gentle.add_argument("--max-time", type=_seconds, metavar="SECONDS", help="stop the whole run after this long")
@@ -127,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         max_time=args.max_time,
         request_timeout=args.request_timeout,
         selection=Selection(frozenset(args.operation), frozenset(args.exclude_operation), args.phases),
+        session=args.session,
     )
     progress = Progress() if args.quiet else StreamProgress(sys.stderr, sys.stderr.isatty())
     try:

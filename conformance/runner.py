@@ -95,8 +95,10 @@ def _run_api(suite: Suite, config: RunConfig, base_url: str, gate: Gate, result:
     if not selection.selected(spec):
         return
     auth = config.auth if config.auth.given or config.base_url else mock_auth(suite.name)
-    with client_for(base_url, {}, gate, config.request_timeout) as plain:
+    session = config.session_headers  # the login too: a token is valid only in the session it came from
+    with client_for(base_url, session, gate, config.request_timeout) as plain:
         creds = credentials(base_url, auth, suite.login_path, plain)
+    headers = {**creds.headers, **session}
     if creds.login_problem is not None:
         result.findings.append(_login_finding(suite, base_url, creds))
         if not creds.usable:
@@ -108,13 +110,13 @@ def _run_api(suite: Suite, config: RunConfig, base_url: str, gate: Gate, result:
         def guard(request: httpx.Request) -> None:
             selection.check_request(spec, request.method, urlsplit(str(request.url)).path)
 
-        with client_for(base_url, creds.headers, gate, config.request_timeout, guard) as client:
+        with client_for(base_url, headers, gate, config.request_timeout, guard) as client:
             try:
                 run_properties(suite, config, client, result, progress)
             finally:
                 result.phases_run.append("properties")
                 progress.step_done(result, "properties", len(result.properties_run), len(result.properties_run))
-    run_schemathesis(suite, config, base_url, creds.headers, result, gate, progress)
+    run_schemathesis(suite, config, base_url, headers, result, gate, progress)
 
 
 def _login_finding(suite: Suite, base_url: str, creds: Credentials) -> Finding:

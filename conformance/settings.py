@@ -44,3 +44,9 @@ class RunConfig:
     request_timeout: float = 10.0
     """Seconds a server may take to answer one request before that is a finding."""
     selection: Selection = Selection()
+    session: str | None = None
+    """Sent as `X-Mock-Session` on every request: the run works in its own session of a shared mock."""
+
+    @property
+    def session_headers(self) -> dict[str, str]:
+        return {"X-Mock-Session": self.session} if self.session else {}

@@ -20,23 +20,26 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server import admin
+from mock_server import admin, notes, sessions
+from mock_server.api import ApiError, MockApi
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
 from mock_server.contract_check import ContractCheck
-from mock_server.errors import HANDLED, make_error_handler
+from mock_server.errors import HANDLED, asgi_error, make_error_handler
 from mock_server.faults import FaultLayer
 from mock_server.fixtures import load_fixtures
+from mock_server.front import Front
 from mock_server.guard import AdminGuard
 from mock_server.middleware import CorsWhenOrigin, Latency
 from mock_server.persist import Persisted, restore
 from mock_server.proxy import Proxy
 from mock_server.query import RepeatedQueryParser
 from mock_server.reload import Reloader, Reloading
+from mock_server.requestlog import printer
 from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
-from mock_server.runtime import Runtime, Slot
+from mock_server.runtime import EverySession, Runtime, Slot
 from mock_server.settings import Settings
 from mock_server.slashes import TrailingSlashes
 from mock_server.specs import read_spec
@@ -59,8 +62,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     table = PathTable(specs)
     apps: dict[str, ASGIApp] = {name: served_app(runtime, runtime.slots[name], table) for name in settings.apis}
     apps.update(_proxies(runtime, table))
-    slashes = TrailingSlashes(table, {api.name: api for api in apis})
-    dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes)
+    by_name = {api.name: api for api in apis}
+    slashes = TrailingSlashes(table, by_name)
+    dispatcher = Dispatcher(table, apps, _admin_app(runtime), slashes, by_name)
     inner: ASGIApp = Latency(dispatcher, settings.latency_ms) if settings.latency_ms else dispatcher
     cors = CORSMiddleware(
         inner,
@@ -71,40 +75,45 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     )
     front: ASGIApp = CorsWhenOrigin(inner, cors)
     if settings.proxies:
-        front = Unproxied(front, dispatcher)
-    guarded = AdminGuard(front, dispatcher, settings)  # admin skips CORS and latency
-    served: ASGIApp = (
-        Reloading(guarded, Reloader(runtime, dispatcher, table, served_app)) if settings.reload else guarded
-    )
-    if settings.state_file is None:
-        return served
-    restore(runtime, settings.state_file)
-    return Persisted(served, runtime, settings.state_file, settings.state_interval_s)
+        front = Unproxied(front, dispatcher, frozenset(name for name, _ in settings.proxies))
+    served: ASGIApp = AdminGuard(front, dispatcher, settings)  # admin skips CORS and latency
+    if settings.reload:
+        served = Reloading(served, Reloader(runtime, dispatcher, table, served_app))
+    if settings.state_file is not None:
+        everything = EverySession(runtime)
+        restore(everything, settings.state_file)
+        served = Persisted(served, everything, settings.state_file, settings.state_interval_s)
+    emit = printer(settings.log_format) if settings.log_format else None
+    return Front(served, runtime, emit)
 
 
 def served_app(runtime: Runtime, slot: Slot, table: PathTable) -> ASGIApp:
     """An API as served: its Connexion app behind its fault rules (live reload builds it again)."""
     api = slot.api
-    return FaultLayer(_api_app(slot, runtime.settings, table), api.name, runtime.faults, table, api.render_error)
+    app = _api_app(runtime, slot, table)
+    return FaultLayer(app, api.name, runtime.faults, table, api.render_error)
 
 
-def _api_app(slot: Slot, settings: Settings, table: PathTable) -> AsyncApp:
-    api = slot.api
+def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> AsyncApp:
+    api, settings = slot.api, runtime.settings
+
+    def state() -> Any:
+        return runtime.state(api.name)  # the current request's session
 
     def verify(credential: Any) -> Any:
-        return api.verify(slot.state, credential)
+        return api.verify(state(), credential)
 
     checker = accepting_any(verify, api.any_token_principal) if settings.any_token else verify
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
     session_cookie = api.session_cookie
-    cookie = (lambda: session_cookie(slot.state)) if session_cookie else (lambda: None)
+    cookie = (lambda: session_cookie(state())) if session_cookie else (lambda: None)
     middlewares = api_middlewares(f"/{api.name}/", settings.validate_responses)
     app = AsyncApp(api.name, security_map=security_map(checker, cookie), swagger_ui_options=ui, middlewares=middlewares)
     app.add_api(
         dict(slot.spec),
         base_path="",
         name=api.name,
-        resolver=StateResolver(api.handlers, lambda: slot.state, api.render_error),
+        resolver=StateResolver(api.handlers, state, api.render_error),
         validate_responses=settings.validate_responses,
         uri_parser_class=RepeatedQueryParser,
         validator_map=validator_map(),
@@ -164,43 +173,66 @@ class Dispatcher:
     """Route each request to the app of the API that owns its path, and fan out the lifespan."""
 
     def __init__(
-        self, table: PathTable, apps: dict[str, ASGIApp], admin_app: ASGIApp, slashes: TrailingSlashes
+        self,
+        table: PathTable,
+        apps: dict[str, ASGIApp],
+        admin_app: ASGIApp,
+        slashes: TrailingSlashes,
+        apis: dict[str, MockApi],
     ) -> None:
         self.table = table
         self.apps = apps
         self.admin_app = admin_app
         self.slashes = slashes
+        self.apis = apis
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _fan_out_lifespan([*self.apps.values(), self.admin_app], receive, send)
             return
-        app = self.route(scope["path"])
+        path: str = scope["path"]
+        if path.startswith("/__admin"):
+            await self.admin_app(scope, receive, send)
+            return
+        owner = self.owner(path, scope["method"])
+        app = self.apps.get(owner) if owner is not None else None
         if not isinstance(app, Proxy) and await self.slashes.answered(scope, receive, send):
             return  # a proxied API's slashes are its upstream's business
         if app is None:
             await self.index(scope, send)
             return
+        problem = scope.get(sessions.PROBLEM)
+        if problem is not None and owner is not None:  # a malformed X-Mock-Session: the API's own 400
+            await asgi_error(self.apis[owner].render_error, ApiError(400, problem))(scope, receive, send)
+            return
         await app(scope, receive, send)
 
-    def route(self, path: str) -> ASGIApp | None:
-        if path.startswith("/__admin"):
-            return self.admin_app
+    def owner(self, path: str, method: str) -> str | None:
+        """The API serving `path`, noted with the operation the path and method name, if any."""
+        record = notes.notes()
         first = path.strip("/").split("/", 1)[0]
         if first in self.apps:  # /<name>/openapi.json and /<name>/ui/
-            return self.apps[first]
-        owner = self.table.owner(path)
-        return self.apps[owner] if owner else None
+            record.api = first
+            return first
+        route = self.table.match(path)
+        if route is not None:
+            record.api, record.operation = route.api, route.operations.get(method)
+            return route.api
+        record.api = self.table.nearest(path)
+        return record.api
 
     async def index(self, scope: Scope, send: Send) -> None:
         """Unknown path outside every API: say what is served, with status 200 at `/` and 404 elsewhere."""
+        status = 200 if scope["path"] == "/" else 404
+        detail = "pipeline-contracts mock server" if status == 200 else f"No API serves {scope['path']}."
+        if status == 404:
+            notes.notes().reason = detail
         body = {
-            "detail": "pipeline-contracts mock server" if scope["path"] == "/" else f"No API serves {scope['path']}.",
+            "detail": detail,
             "apis": {name: {"spec": f"/{name}/openapi.json", "ui": f"/{name}/ui/"} for name in self.apps},
             "admin": "/__admin/ui/",
         }
         data = json.dumps(body).encode()
-        status = 200 if scope["path"] == "/" else 404
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
@@ -209,12 +241,13 @@ class Dispatcher:
 class Unproxied:
     """Proxied APIs skip the mock's CORS and latency: their upstream answers CORS itself (twice is invalid)."""
 
-    def __init__(self, app: ASGIApp, dispatcher: Dispatcher) -> None:
+    def __init__(self, app: ASGIApp, dispatcher: Dispatcher, proxied: frozenset[str]) -> None:
         self.app = app
         self.dispatcher = dispatcher
+        self.proxied = proxied
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        proxied = scope["type"] == "http" and isinstance(self.dispatcher.route(scope["path"]), Proxy)
+        proxied = scope["type"] == "http" and self.dispatcher.owner(scope["path"], scope["method"]) in self.proxied
         await (self.dispatcher if proxied else self.app)(scope, receive, send)
 
 

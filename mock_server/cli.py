@@ -1,4 +1,6 @@
-"""`mock-server` / `python -m mock_server`: parse flags, print the banner, run uvicorn. The only module that prints."""
+"""`mock-server` / `python -m mock_server`: parse flags, print the banner, run uvicorn.
+
+The only module that prints, besides the per-request log line (`mock_server.requestlog`)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from mock_server.middleware import MAX_DELAY_MS
 from mock_server.persist import MAX_STATE_INTERVAL_S, StateFileError
 from mock_server.settings import ALL_APIS, Settings
 from mock_server.specs import SpecError
+
+MAX_SESSIONS = 10_000
+MAX_JOURNAL = 100_000
 
 
 def parse(argv: list[str] | None) -> Settings:
@@ -73,6 +78,24 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument("--proxy-strict", action="store_true", help="502 with the violations for a contract break")
     parser.add_argument("--proxy-quiet-headers", action="store_true", help="no X-Contract-Violations header")
     parser.add_argument("--record", type=Path, metavar="FILE", help="with --proxy: record upstream answers as fixtures")
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=defaults.max_sessions,
+        metavar="N",
+        help="named X-Mock-Session sessions alive at once besides the default (default %(default)s)",
+    )
+    parser.add_argument(
+        "--journal-size",
+        type=int,
+        default=defaults.journal_size,
+        metavar="N",
+        help="requests each session's journal keeps, GET /__admin/requests (default %(default)s)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no line per request on stdout")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="per-request line format (default %(default)s)"
+    )
     args = parser.parse_args(argv)
     proxies = tuple(_proxy(parser, value) for value in args.proxy or ())
     if args.record and not proxies:
@@ -86,6 +109,10 @@ def parse(argv: list[str] | None) -> Settings:
         parser.error(f"--latency must be between 0 and {MAX_DELAY_MS} ms")
     if not 0 < args.state_interval <= MAX_STATE_INTERVAL_S:
         parser.error(f"--state-interval must be over 0 and at most {MAX_STATE_INTERVAL_S} seconds")
+    if not 1 <= args.max_sessions <= MAX_SESSIONS:
+        parser.error(f"--max-sessions must be between 1 and {MAX_SESSIONS}")
+    if not 0 <= args.journal_size <= MAX_JOURNAL:
+        parser.error(f"--journal-size must be between 0 and {MAX_JOURNAL}")
     return Settings(
         host=args.host,
         port=args.port,
@@ -107,6 +134,9 @@ def parse(argv: list[str] | None) -> Settings:
         proxy_strict=args.proxy_strict,
         proxy_quiet_headers=args.proxy_quiet_headers,
         record=args.record,
+        max_sessions=args.max_sessions,
+        journal_size=args.journal_size,
+        log_format=None if args.quiet else args.log_format,
     )
 
 

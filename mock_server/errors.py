@@ -24,7 +24,9 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from mock_server import notes
 from mock_server.api import ApiError, ErrorKind, Reply
+from mock_server.journal import reason_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,10 @@ def to_response(reply: Reply) -> ConnexionResponse:
 
 def asgi_response(reply: Reply) -> Response:
     """The same serialisation as `to_response`, as a plain ASGI response for layers outside Connexion."""
-    response = to_response(reply)
+    return _plain(to_response(reply))
+
+
+def _plain(response: ConnexionResponse) -> Response:
     return Response(response.body, response.status_code, dict(response.headers or {}), response.content_type)
 
 
@@ -94,9 +99,18 @@ Handler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
 
 
 def error_response(render_error: Callable[[ApiError], Reply], error: ApiError) -> ConnexionResponse:
-    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries."""
+    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries.
+
+    It also notes the reason for the journal and the log: the text the body gives, in the API's words.
+    """
     body, status, headers = render_error(error)
+    notes.notes().reason = reason_of(body)
     return to_response((body, status, {**error.headers, **headers}))
+
+
+def asgi_error(render_error: Callable[[ApiError], Reply], error: ApiError) -> Response:
+    """`error_response` as a plain ASGI response, for layers that answer before Connexion does."""
+    return _plain(error_response(render_error, error))
 
 
 def make_error_handler(render_error: Callable[[ApiError], Reply], allow: Callable[[str], str | None]) -> Handler:

@@ -8,9 +8,9 @@ saves once more. Saving exports and encodes on the event loop (a consistent snap
 requests) and writes in a thread: a temp file in the same folder, fsync, `os.replace`, so a crash
 mid-write leaves the previous file whole. The file is created 0600: it holds every password and token.
 
-The file is `{"version": 1, "state": <source.export()>}`; for the runtime `state` is what
-`GET /__admin/state` returns. When sessions are persisted too, the source's export grows and
-VERSION goes up; `read` is the one place that turns older versions into the current shape.
+The file is `{"version": 2, "state": {<session name>: <what GET /__admin/state?session= returns>}}`:
+every live session is saved. `read` is the one place that turns older versions into the current
+shape (version 1 held the default session alone).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.fixtures import FixtureError
+from mock_server.notes import DEFAULT_SESSION
 
-VERSION = 1
+VERSION = 2
 MAX_STATE_INTERVAL_S = 24 * 3600
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that never change state: they do not count as a change."""
@@ -64,14 +65,18 @@ def read(path: Path) -> Mapping[str, Any] | None:
         raise _error(path, f"is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
         raise _error(path, f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
-    expected = f'expected {{"version": {VERSION}, "state": {{<API name>: ...}}}}'
+    expected = f'expected {{"version": {VERSION}, "state": {{<session name>: {{<API name>: ...}}}}}}'
     if not isinstance(doc, dict) or "version" not in doc:
         raise _error(path, f"is not a mock state file: {expected}")
-    if doc["version"] != VERSION:
+    if doc["version"] not in (1, VERSION):
         raise _error(path, f"has version {doc['version']!r}, which this mock does not read: {expected}")
     state = doc.get("state")
     if not isinstance(state, dict):
         raise _error(path, f"has no state mapping: {expected}")
+    if doc["version"] == 1:
+        return {DEFAULT_SESSION: state}
+    if not all(isinstance(states, dict) for states in state.values()):
+        raise _error(path, f"holds a session whose state is not a mapping: {expected}")
     return state
 
 

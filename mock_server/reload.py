@@ -107,8 +107,11 @@ class Reloader:
     async def _spec(self, name: str) -> str:
         spec = read_spec(self.runtime.settings, name)
         slot = self.runtime.slots[name]
-        state, why = carry_state(slot, spec, self.runtime.ctx)
-        candidate = replace(slot, spec=spec, state=state)
+        carried = {
+            session.name: carry_state(slot, spec, session.states[name], session.ctx)
+            for session in self.runtime.sessions
+        }
+        candidate = replace(slot, spec=spec)
         source = spec_file(self.runtime.settings, name)
         try:
             app = self.build(self.runtime, candidate, self.table)
@@ -116,10 +119,13 @@ class Reloader:
         except Exception as exc:  # Connexion's spec check, a handler the new spec names but the API lacks
             raise BuildError(f"{_where(source, exc)}: not a spec the mock can serve: {_first_line(exc)}") from exc
         self.runtime.slots[name] = candidate
+        for session in self.runtime.sessions:
+            if session.name in carried:  # a session created during the swap already has the new fixtures' state
+                session.states[name] = carried[session.name][0]
         self.table.set_spec(name, spec)
         self.runtime.faults.set_spec(name, spec)
         self.served.apps[name] = app
-        return f"{name} rebuilt, {why}"
+        return f"{name} rebuilt, {_why(carried)}"
 
     def _fixtures(self, path: Path) -> str:
         slots = self.runtime.slots
@@ -130,19 +136,34 @@ class Reloader:
             for name, slot in slots.items()
             if path in (Path(slot.source).resolve(), Path(chosen[name][0]).resolve())
         ]
-        states = {
-            name: build_state(slots[name].api, chosen[name][1], self.runtime.ctx, chosen[name][0]) for name in affected
+        sessions = list(self.runtime.sessions)
+        states = {  # all built before any is swapped in: a fixture the API refuses changes nothing
+            (session.name, name): build_state(slots[name].api, chosen[name][1], session.ctx, chosen[name][0])
+            for session in sessions
+            for name in affected
         }
-        for name, state in states.items():
-            slots[name].source, slots[name].fixture = chosen[name]
-            slots[name].state = state
-        return f"{', '.join(affected) or 'no API'} reset to the new fixtures"
+        for name in affected:
+            source, fixture = chosen[name]
+            slots[name] = replace(slots[name], source=source, fixture=fixture)
+        for session in sessions:
+            for name in affected:
+                session.states[name] = states[session.name, name]
+        return f"{', '.join(affected) or 'no API'} reset to the new fixtures in every session"
 
     def _faults(self) -> str:
         faults = self.runtime.settings.faults
         assert faults is not None  # only watched when given
         rules = self.runtime.faults.load(faults)
         return f"{len(rules)} fault rule(s) in force"
+
+
+def _why(carried: dict[str, tuple[object, str]]) -> str:
+    """`state kept` when every session kept it, else which sessions were reset and why."""
+    reset = {name: why for name, (_, why) in carried.items() if why != "state kept"}
+    if not reset:
+        return "state kept"
+    first = next(iter(reset.values()))
+    return f"{first} in {len(reset)} of {len(carried)} session(s): {', '.join(sorted(reset))}"
 
 
 async def _start(app: ASGIApp) -> None:

@@ -16,6 +16,7 @@ from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolution, Resolver
 from starlette.datastructures import QueryParams
 
+from mock_server import notes
 from mock_server.api import ApiError, Handler, Reply
 from mock_server.body import decode_json
 from mock_server.errors import error_response, to_response
@@ -49,6 +50,7 @@ class StateResolver(Resolver):
         shadowed = CONTEXT_KEYS & set(params)
 
         async def handler(**kwargs: Any) -> ConnexionResponse:
+            notes.notes().operation = operation_id
             args = {k: v for k, v in kwargs.items() if k not in CONTEXT_KEYS and (takes_all or k in params)}
             if shadowed:
                 args.update(client_query(operation, shadowed))

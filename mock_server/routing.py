@@ -18,6 +18,15 @@ class Route:
     """The template's pattern, kept here: matching is on every request's path."""
     allow: str
     """The `Allow` header value: documented methods, plus HEAD where GET is documented."""
+    operations: dict[str, str]
+    """Method -> operationId (HEAD as GET), for the journal of a request refused before its handler."""
+
+
+def _operations(item: dict[str, Any]) -> dict[str, str]:
+    ids = {m.upper(): op["operationId"] for m, op in item.items() if m in METHODS and "operationId" in op}
+    if "GET" in ids:
+        ids.setdefault("HEAD", ids["GET"])
+    return ids
 
 
 def _allow(item: dict[str, object]) -> str:
@@ -41,7 +50,7 @@ class PathTable:
 
     def _routes(self) -> list[Route]:
         return [
-            Route(api, PathTemplate(template), PathTemplate(template).regex, _allow(item))
+            Route(api, PathTemplate(template), PathTemplate(template).regex, _allow(item), _operations(item))
             for api, spec in self.specs.items()
             for template, item in spec["paths"].items()
         ]
@@ -51,8 +60,10 @@ class PathTable:
 
     def owner(self, path: str) -> str | None:
         exact = self.match(path)
-        if exact is not None:
-            return exact.api
+        return exact.api if exact is not None else self.nearest(path)
+
+    def nearest(self, path: str) -> str | None:
+        """The API whose templates share most literal segments with `path` (none shared: None)."""
         best = max(self.routes, key=lambda r: r.path.shared_segments(path), default=None)
         return best.api if best is not None and best.path.shared_segments(path) > 0 else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mock_server.apis import MODULES
 
@@ -47,3 +48,9 @@ class Settings:
     """Leave out the `X-Contract-Violations` response header."""
     record: Path | None = None
     """Where the objects seen in proxied responses are written as a fixture file (`recorder.py`)."""
+    max_sessions: int = 100
+    """Named sessions (`X-Mock-Session`) alive at once besides the default; the least recently used goes first."""
+    journal_size: int = 1000
+    """Requests each session's journal keeps (`GET /__admin/requests`)."""
+    log_format: Literal["text", "json"] | None = None
+    """One line per request on stdout; None (the library default) logs nothing, the CLI logs text."""

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mock_server.api import ApiError, MockApi
-from mock_server.errors import asgi_response
+from mock_server.errors import asgi_error
 from mock_server.routing import PathTable
 
 Policy = Literal["append", "ignore", "not_found", "get_catch_all"]
@@ -63,7 +63,7 @@ class TrailingSlashes:
             response = Response(status_code=301, headers={"Location": location}, media_type="text/html")
         elif policy == "get_catch_all" and scope["method"] != "GET":
             hint = f"{scope['method']} is not allowed at {path}; did you mean {other}? Paths are matched exactly."
-            response = self._answer(template.api, ApiError(405, hint, kind="method_not_allowed"))
+            response = asgi_error(self.apis[template.api].render_error, ApiError(405, hint, kind="method_not_allowed"))
             response.headers["Allow"] = "GET"
         else:
             hint = f"No operation at {path}; did you mean {other}? Paths are matched exactly."
@@ -73,7 +73,4 @@ class TrailingSlashes:
 
     def _not_found(self, api: str, message: str) -> Response:
         """The API's own 404 for a path it does not serve."""
-        return self._answer(api, ApiError(404, message, kind="no_route"))
-
-    def _answer(self, api: str, error: ApiError) -> Response:
-        return asgi_response(self.apis[api].render_error(error))
+        return asgi_error(self.apis[api].render_error, ApiError(404, message, kind="no_route"))

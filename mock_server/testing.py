@@ -58,18 +58,25 @@ class MockServer:
         """The absolute URL of `path` on this server (`/go/api/...` -> `http://127.0.0.1:PORT/go/api/...`)."""
         return self.base_url + "/" + path.lstrip("/")
 
-    def reset(self) -> None:
-        """Every API back to its fixtures, and ids and the clock back to their start."""
-        self._call("POST", "/__admin/reset")
+    def reset(self, session: str | None = None) -> None:
+        """Every API back to its fixtures, and ids and the clock back to their start (in the default
+        session, or in `session`: the one requests name with the `X-Mock-Session` header)."""
+        self._call("POST", f"/__admin/sessions/{session}/reset" if session else "/__admin/reset")
 
-    def state(self) -> dict[str, Any]:
+    def state(self, session: str | None = None) -> dict[str, Any]:
         """The whole state per API name, in the shape fixtures have (so `load(state())` is a no-op)."""
-        state: dict[str, Any] = self._call("GET", "/__admin/state")
+        state: dict[str, Any] = self._call("GET", "/__admin/state", params=_session(session))
         return state
 
-    def load(self, state: Mapping[str, Any]) -> None:
+    def load(self, state: Mapping[str, Any], session: str | None = None) -> None:
         """Replace the state of the APIs `state` names; invalid data changes nothing and raises MockServerError."""
-        self._call("PUT", "/__admin/state", json=dict(state))
+        self._call("PUT", "/__admin/state", json=dict(state), params=_session(session))
+
+    def requests(self, **filters: str | int) -> list[dict[str, Any]]:
+        """The request journal, newest first; `filters` as `GET /__admin/requests` takes them
+        (`session`, `api`, `operation`, `method`, `status`, `since`, `limit`, `offset`)."""
+        entries: list[dict[str, Any]] = self._call("GET", "/__admin/requests", params=filters)["requests"]
+        return entries
 
     def headers(self, api: str) -> dict[str, str]:
         """The Authorization header of `api`'s default credentials; a `Login` logs in (a fresh token each call)."""
@@ -151,6 +158,10 @@ def serve_app(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[s
             server.force_exit = True
             thread.join(timeout=STOP_TIMEOUT)
         sock.close()
+
+
+def _session(session: str | None) -> dict[str, str]:
+    return {"session": session} if session else {}
 
 
 def _api_names(apis: Iterable[str] | str | None) -> tuple[str, ...]:

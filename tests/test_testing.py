@@ -222,3 +222,16 @@ def test_the_plugin_starts_nothing_until_a_test_asks_for_its_fixtures(pytester: 
     )
     # Then no mock starts for it (in a process of its own: this one may run the plugin's session mock)
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+def test_state_reset_load_and_the_journal_per_session() -> None:
+    with serve(apis=["esper-operations"]) as mock:
+        before = mock.state()
+        httpx.get(mock.url("/v0/operations/"), headers={**mock.headers("esper-operations"), "X-Mock-Session": "w1"})
+        emptied = {"esper-operations": {**before["esper-operations"], "operations": []}}
+        mock.load(emptied, session="w1")
+        assert mock.state(session="w1") == emptied and mock.state() == before
+        mock.reset(session="w1")
+        assert mock.state(session="w1") == before
+        [entry] = mock.requests(session="w1")
+        assert entry["operation"] == "list_operations" and entry["status"] == 200

@@ -6,6 +6,7 @@ import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -116,3 +117,21 @@ def test_read_only_sends_no_write_method(api: str, served, capsys) -> None:
     writes = {(method, path) for method, path in recorders[0].sent if method in {"POST", "PUT", "DELETE", "PATCH"}}
     # the ZenML login (which creates nothing) is the one write a read-only run may send
     assert writes <= {("POST", "/api/v1/login")}, writes
+
+
+def test_session_sends_the_header_on_every_request(served, capsys) -> None:
+    with served("instabase-flow") as base_url:
+        assert run_instabase(base_url, "--session", "ci-7") == 0, capsys.readouterr().out
+        counts = {
+            s: httpx.get(f"{base_url}/__admin/requests/count", params={"session": s}).json()["count"]
+            for s in ("ci-7", "default")
+        }
+    assert counts["ci-7"] > 10
+    assert counts["default"] == 1  # the reachability probe at the root only
+
+
+def test_a_malformed_session_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--api", "instabase-flow", "--session", "a b"])
+    assert exit_.value.code == 2
+    assert "1-64 characters" in capsys.readouterr().err

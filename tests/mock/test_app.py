@@ -152,7 +152,7 @@ def test_prefer_delay_slows_one_response(make_client) -> None:
 def test_admin_reset_restores_the_fixtures(make_client) -> None:
     client = make_client("esper-stages")
     assert client.delete(STAGE, headers=AUTH).status_code == 200
-    assert client.post("/__admin/reset").json() == {"apis": ["esper-stages"]}
+    assert client.post("/__admin/reset").json() == {"apis": ["esper-stages"], "sessions": ["default"]}
     assert client.get(STAGE, headers=AUTH).status_code == 200
 
 

@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 
 from mock_server import Settings, create_app
 from mock_server.cli import main
-from mock_server.notes import RequestNotes, begin
 from mock_server.testing import serve
 
 ADMIN = ("admin", "badger")
@@ -138,18 +137,13 @@ def test_a_rule_can_be_limited_to_a_session_and_cleared(make_client) -> None:
     assert client.delete("/__admin/faults").json() == {"rules": []}
 
 
-def test_the_request_notes_name_the_rule_that_fired() -> None:
-    seen: list[RequestNotes] = []
+def test_the_journal_names_the_rule_that_fired() -> None:
     app = create_app(Settings(apis=("gocd-stages",), seed=0))
-
-    async def noting(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(begin())
-        await app(scope, receive, send)
-
-    with TestClient(noting, base_url="http://localhost") as client:
+    with TestClient(app, base_url="http://localhost") as client:
         set_rules(client, rule({"status": 404}, name="history down"))
         client.get(HISTORY, auth=ADMIN)
-    assert seen[-1].fault == "history down"
+        (entry,) = client.get("/__admin/requests", params={"api": "gocd-stages"}).json()["requests"]
+    assert (entry["status"], entry["fault"]) == (404, "history down")
 
 
 def test_reset_closes_the_connection_without_an_answer() -> None:

@@ -42,11 +42,36 @@ def test_the_state_is_saved_at_shutdown_and_loaded_at_start(tmp_path: Path) -> N
     with mock(path) as client:
         assert client.post(STAGES, json={"name": "Kept"}).status_code == 200
     saved = json.loads(path.read_text())
-    assert saved["version"] == 1
-    assert "Kept" in [stage["name"] for stage in saved["state"]["esper-stages"]["stages"]]
+    assert saved["version"] == 2
+    assert "Kept" in [stage["name"] for stage in saved["state"]["default"]["esper-stages"]["stages"]]
     with mock(path) as client:
         assert "Kept" in stage_names(client)
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temp file left behind
+
+
+def test_every_session_is_saved_and_comes_back_in_its_own_session(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with mock(path) as client:
+        created = client.post(STAGES, json={"name": "Mine"}, headers={"X-Mock-Session": "alice"})
+        assert created.status_code == 200
+    with mock(path) as client:
+        assert "Mine" in [
+            stage["name"]
+            for stage in client.get(STAGES, params={"limit": 1000}, headers={"X-Mock-Session": "alice"}).json()[
+                "content"
+            ]["results"]
+        ]
+        assert "Mine" not in stage_names(client)
+
+
+def test_a_version_1_file_loads_as_the_default_session(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with mock(path) as client:
+        assert client.post(STAGES, json={"name": "Old"}).status_code == 200
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({"version": 1, "state": saved["state"]["default"]}))
+    with mock(path) as client:
+        assert "Old" in stage_names(client)
 
 
 def test_a_temp_file_left_by_a_kill_during_a_save_is_removed_at_start(tmp_path: Path) -> None:

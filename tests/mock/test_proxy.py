@@ -313,3 +313,14 @@ def test_a_request_body_past_the_limit_is_413_before_anything_is_sent(tiny: str)
 def test_only_a_served_api_can_be_proxied() -> None:
     with pytest.raises(ValueError, match="cannot proxy gocd-stages: not among the served APIs"):
         create_app(Settings(apis=("esper-stages",), proxies=((GOCD, "http://127.0.0.1:1"),)))
+
+
+def test_the_journal_entry_and_the_log_line_carry_the_violations(capsys: pytest.CaptureFixture[str]) -> None:
+    wrong_type = next(m for m in MUTANTS if m.name == "wrong type (count as a string)")
+    path = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/"
+    with through("esper-stages", wrong_type.wrap, log_format="text") as client:
+        client.get(path, headers=KEY)
+        (entry,) = client.get("/__admin/requests", params={"operation": "list_stages"}).json()["requests"]
+    assert entry["violations"] and entry["violations"][0]["at"] == "body.content.count"
+    line = next(line for line in capsys.readouterr().out.splitlines() if "list_stages" in line)
+    assert "-> 200 list_stages: 1 violation: body.content.count:" in line
