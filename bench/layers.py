@@ -25,9 +25,11 @@ from mock_server.app import create_app
 from mock_server.settings import Settings
 
 LAYERS: tuple[tuple[str, str, str], ...] = (
+    ("Front (notes, session, journal, log line)", "mock_server/front.py", "__call__"),
     ("AdminGuard", "mock_server/guard.py", "__call__"),
     ("CorsWhenOrigin", "mock_server/middleware.py", "__call__"),
     ("Dispatcher (+ TrailingSlashes)", "mock_server/app.py", "__call__"),
+    ("FaultLayer (no rules)", "mock_server/faults.py", "__call__"),
     ("Connexion entry (AsyncApp, ConnexionMiddleware)", "connexion/apps/abstract.py", "__call__"),
     ("ServerErrorMiddleware", "starlette/middleware/errors.py", "__call__"),
     ("ExceptionMiddleware", "connexion/middleware/exceptions.py", "__call__"),
