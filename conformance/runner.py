@@ -19,9 +19,9 @@ from conformance import allowlist
 from conformance.apis import SUITES, Suite
 from conformance.findings import ApiResult, Finding, RunResult
 from conformance.gate import Gate, TimeBudgetExceeded
-from conformance.generic import documented_statuses, run_schemathesis
 from conformance.progress import Progress
 from conformance.property_runner import run_properties
+from conformance.schemathesis_run import documented_statuses, run_schemathesis
 from conformance.selection import operation_ids
 from conformance.settings import RunConfig
 from conformance.spec import location
