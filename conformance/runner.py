@@ -19,13 +19,13 @@ from conformance import allowlist
 from conformance.apis import SUITES, Suite
 from conformance.findings import ApiResult, Finding, RunResult
 from conformance.gate import Gate, TimeBudgetExceeded
-from conformance.generic import documented_statuses, run_schemathesis
 from conformance.progress import Progress
 from conformance.property_runner import run_properties
+from conformance.schemathesis_run import documented_statuses, run_schemathesis
 from conformance.selection import operation_ids
 from conformance.settings import RunConfig
 from conformance.spec import location
-from conformance.target import Credentials, check_reachable, client_for, credentials, mock_auth, mock_server
+from conformance.target import Credentials, Tally, check_reachable, client_for, credentials, mock_auth, mock_server
 from contracts import load_document
 
 
@@ -110,7 +110,7 @@ def _run_api(suite: Suite, config: RunConfig, base_url: str, gate: Gate, result:
         def guard(request: httpx.Request) -> None:
             selection.check_request(spec, request.method, urlsplit(str(request.url)).path)
 
-        with client_for(base_url, headers, gate, config.request_timeout, guard) as client:
+        with client_for(base_url, headers, gate, config.request_timeout, guard, Tally(spec, result)) as client:
             try:
                 run_properties(suite, config, client, result, progress)
             finally:

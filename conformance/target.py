@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.findings import ApiResult
 from conformance.gate import Gate
 from conformance.settings import Auth
+from conformance.spec import operation_label
 
 
 class Unreachable(Exception):
@@ -90,23 +93,43 @@ def check_reachable(client: httpx.Client, base_url: str) -> None:
         raise Unreachable(f"server unreachable at {base_url}: {exc.__class__.__name__}: {exc}") from exc
 
 
-class RecordingClient(httpx.Client):
-    """An httpx.Client whose every request passes the run's gate, and that remembers its last one
-    (so a failed property comes with a curl line)."""
+@dataclass(frozen=True)
+class Tally:
+    """Where a client counts what it sends: each request against the operation of `spec` it calls, in
+    `result` (so the report's per-operation table adds up to the API's total)."""
 
-    def __init__(self, gate: Gate, guard: Callable[[httpx.Request], None] | None = None, **kwargs: Any) -> None:
+    spec: dict[str, Any]
+    result: ApiResult
+
+    def __call__(self, request: httpx.Request) -> None:
+        self.result.requests += 1
+        self.result.count(operation_label(self.spec, request.method, urlsplit(str(request.url)).path), "requests")
+
+
+class RecordingClient(httpx.Client):
+    """An httpx.Client whose every request passes the run's gate and is counted in its tally, and that
+    remembers its last one (so a failed property comes with a curl line)."""
+
+    def __init__(
+        self,
+        gate: Gate,
+        guard: Callable[[httpx.Request], None] | None = None,
+        tally: Tally | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(event_hooks={"request": [self._admit]}, **kwargs)
         self.gate = gate
         self.guard = guard
+        self.tally = tally
         self.last_request: httpx.Request | None = None
-        self.sent = 0
 
     def _admit(self, request: httpx.Request) -> None:
         if self.guard is not None:
             self.guard(request)
         self.gate.admit()
         self.last_request = request
-        self.sent += 1
+        if self.tally is not None:
+            self.tally(request)
 
 
 def client_for(
@@ -115,8 +138,9 @@ def client_for(
     gate: Gate,
     timeout: float,
     guard: Callable[[httpx.Request], None] | None = None,
+    tally: Tally | None = None,
 ) -> RecordingClient:
-    return RecordingClient(gate, guard, base_url=base_url, headers=headers, timeout=timeout)
+    return RecordingClient(gate, guard, tally, base_url=base_url, headers=headers, timeout=timeout)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, Self
 
-from mock_server.store import Clock, Ids
+from mock_server.ids_and_clocks import Clock, Ids
 
 Principal = dict[str, Any]
 """Who is calling: at least {"sub": <user name>}; an API may add what its handlers need."""

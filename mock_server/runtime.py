@@ -11,11 +11,11 @@ from mock_server.api import Context, MockApi
 from mock_server.contract_check import ViolationSummary
 from mock_server.faults import Faults
 from mock_server.fixtures import FixtureError, validate_fixture
+from mock_server.ids_and_clocks import Clock, Ids
 from mock_server.notes import DEFAULT_SESSION
 from mock_server.recorder import Recorder
 from mock_server.sessions import Session, Sessions
 from mock_server.settings import Settings
-from mock_server.store import Clock, Ids
 
 
 @dataclass(frozen=True)
