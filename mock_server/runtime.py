@@ -54,10 +54,6 @@ class Runtime:
     def _context(self) -> Context:
         return Context(ids=Ids(self.settings.seed), clock=Clock(seeded=self.settings.seed is not None))
 
-    def current(self) -> Session:
-        """The session of the request being served (the default outside a request)."""
-        return self.sessions.current()
-
     def state(self, api: str) -> Any:
         """`api`'s state in the current request's session: what handlers and credential checks read."""
         return self.sessions.current().states[api]
