@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("CorsWhenOrigin", "mock_server/middleware.py", "__call__"),
     ("Dispatcher (+ TrailingSlashes)", "mock_server/app.py", "__call__"),
     ("FaultLayer (no rules)", "mock_server/faults.py", "__call__"),
-    ("Connexion entry (AsyncApp, ConnexionMiddleware)", "connexion/apps/abstract.py", "__call__"),
+    ("Connexion entry (ConnexionMiddleware)", "connexion/middleware/main.py", "__call__"),
     ("ServerErrorMiddleware", "starlette/middleware/errors.py", "__call__"),
     ("ExceptionMiddleware", "connexion/middleware/exceptions.py", "__call__"),
     ("DocsUnder (Swagger UI, passed by)", "mock_server/stack.py", "__call__"),
@@ -40,9 +40,7 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("RequestValidationMiddleware", "connexion/middleware/request_validation.py", "__call__"),
     ("LifespanMiddleware", "connexion/middleware/lifespan.py", "__call__"),
     ("ContextMiddleware", "connexion/middleware/context.py", "__call__"),
-    ("AsyncApp router, response send", "connexion/apps/asynchronous.py", "__call__"),
-    ("decorator chain (parameters, response)", "connexion/decorators/main.py", "wrapper"),
-    ("StateResolver handler (Prefer, serialise)", "mock_server/resolver.py", "handler"),
+    ("Endpoints (arguments, Prefer, the handler, serialise)", "mock_server/endpoints.py", "__call__"),
 )
 """Outermost first. A layer missing from a request's path (ReadAsJson, ResponseValidation) is skipped."""
 

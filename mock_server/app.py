@@ -1,11 +1,15 @@
-"""The app factory: one Connexion AsyncApp per API behind a small path dispatcher.
+"""The app factory: one Connexion stack per API behind a small path dispatcher.
 
-Why not one AsyncApp with five `add_api` calls: ZenML and Instabase both live under `/api/v1` and
-both Esper services under `/v0`, so the APIs cannot get distinct base paths; Connexion 3.3 chains
-APIs that share a base path (`RoutingMiddleware.add_api`) in a way that loses all but the first
-and the last, its error handlers are app-wide (one error format for all five), and each API's
-`/openapi.json` would collide. One app per API keeps each spec, security map and error format
-apart; the dispatcher (a dozen regexes built from the specs' paths) picks the app.
+Each API is Connexion as middleware (`ConnexionMiddleware`: routing, security, request validation, its
+error handlers) around the mock's own `Endpoints` app, which calls the handlers (`endpoints.py` says
+why not Connexion's `AsyncApp`).
+
+Why not one stack with five `add_api` calls: ZenML and Instabase both live under `/api/v1` and both
+Esper services under `/v0`, so the APIs cannot get distinct base paths; Connexion 3.3 chains APIs that
+share a base path (`RoutingMiddleware.add_api`) in a way that loses all but the first and the last,
+its error handlers are app-wide (one error format for all five), and each API's `/openapi.json`
+would collide. One stack per API keeps each spec, security map and error format apart; the
+dispatcher (a dozen regexes built from the specs' paths) picks the stack.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import json
 from typing import Any
 
-from connexion import AsyncApp
+from connexion import ConnexionMiddleware
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
@@ -26,6 +30,7 @@ from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
 from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
 from mock_server.contract_check import ContractCheck
+from mock_server.endpoints import Endpoints
 from mock_server.errors import HANDLED, asgi_error, make_error_handler
 from mock_server.faults import FaultLayer
 from mock_server.fixtures import load_fixtures
@@ -37,7 +42,6 @@ from mock_server.proxy import Proxy
 from mock_server.query import RepeatedQueryParser
 from mock_server.reload import Reloader, Reloading
 from mock_server.requestlog import printer
-from mock_server.resolver import StateResolver
 from mock_server.routing import PathTable
 from mock_server.runtime import EverySession, Runtime, Slot
 from mock_server.settings import Settings
@@ -94,7 +98,7 @@ def served_app(runtime: Runtime, slot: Slot, table: PathTable) -> ASGIApp:
     return FaultLayer(app, api.name, runtime.faults, table, api.render_error)
 
 
-def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> AsyncApp:
+def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> ConnexionMiddleware:
     api, settings = slot.api, runtime.settings
 
     def state() -> Any:
@@ -108,12 +112,15 @@ def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> AsyncApp:
     session_cookie = api.session_cookie
     cookie = (lambda: session_cookie(state())) if session_cookie else (lambda: None)
     middlewares = api_middlewares(f"/{api.name}/", settings.validate_responses)
-    app = AsyncApp(api.name, security_map=security_map(checker, cookie), swagger_ui_options=ui, middlewares=middlewares)
+    endpoints = Endpoints(api.handlers, state, api.render_error)
+    app = ConnexionMiddleware(
+        endpoints, security_map=security_map(checker, cookie), swagger_ui_options=ui, middlewares=middlewares
+    )
     app.add_api(
         dict(slot.spec),
         base_path="",
         name=api.name,
-        resolver=StateResolver(api.handlers, state, api.render_error),
+        resolver=endpoints.resolver,
         validate_responses=settings.validate_responses,
         uri_parser_class=RepeatedQueryParser,
         validator_map=validator_map(),
@@ -151,12 +158,10 @@ def _proxies(runtime: Runtime, table: PathTable) -> dict[str, ASGIApp]:
     }
 
 
-def _admin_app(runtime: Runtime) -> AsyncApp:
-    app = AsyncApp("admin", swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
-    spec = admin.load_admin_spec()
-    app.add_api(
-        spec, base_path="", name="admin", resolver=StateResolver(admin.HANDLERS, lambda: runtime, admin.render_error)
-    )
+def _admin_app(runtime: Runtime) -> ConnexionMiddleware:
+    endpoints = Endpoints(admin.HANDLERS, lambda: runtime, admin.render_error)
+    app = ConnexionMiddleware(endpoints, swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/__admin/ui"))
+    app.add_api(admin.load_admin_spec(), base_path="", name="admin", resolver=endpoints.resolver)
     app.add_middleware(
         RequestBody,
         position=MiddlewarePosition.BEFORE_ROUTING,

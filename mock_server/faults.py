@@ -31,7 +31,7 @@ from mock_server.api import ApiError, ErrorKind, Reply
 from mock_server.errors import asgi_response
 from mock_server.middleware import MAX_DELAY_MS
 from mock_server.notes import notes
-from mock_server.resolver import documented
+from mock_server.prefer import documented
 from mock_server.routing import PathTable
 
 ANY_ERROR = "any-documented-error"

@@ -1,6 +1,6 @@
 """What the layers of one request learn about it, for the journal and the log line to report.
 
-The layer that knows a fact writes it here (the resolver the operation, the error renderer the
+The layer that knows a fact writes it here (the endpoint the operation, the error renderer the
 reason, a fault rule its name, the proxy its violations); the journal reads the whole record once
 the response is sent. A context variable rather than an ASGI scope key, because Connexion and
 Starlette hand inner layers copies of the scope.
