@@ -34,7 +34,7 @@ from mock_server.api import ApiError, Handler, Reply
 from mock_server.body import decode_json
 from mock_server.errors import asgi_error, asgi_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
-from mock_server.prefer import prefer
+from mock_server.prefer import FittingErrors, fits, prefer
 
 FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
@@ -189,6 +189,7 @@ class Endpoint:
         self.get_state = get_state
         self.render_error = render_error
         self.responses: dict[str, Any] = operation.responses
+        self.errors = FittingErrors(render_error)
         params = inspect.signature(fn).parameters
         takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
@@ -225,11 +226,15 @@ class Endpoint:
         delay = requested_delay(prefer_header)  # here, after auth: an anonymous client cannot hold a request
         if delay and not await sleep_unless_disconnected(delay, receive):
             raise ApiError(400, "The client disconnected during Prefer: delay; nothing was done.")
-        preferred = prefer(prefer_header, self.responses, self.render_error)
+        preferred = prefer(prefer_header, self.responses, self._documented_error)
         if preferred is not None:
             return preferred
         args = await self.arguments(scope, receive, content_type)
         return normalise(await self.fn(self.get_state(), **args))
+
+    def _documented_error(self, err: ApiError) -> Reply:
+        """For `Prefer: code=`: the error body worded to fit the schema documented for its status."""
+        return self.errors.render(err.status, err, lambda body: fits(self.responses[str(err.status)], body))
 
     async def arguments(self, scope: Scope, receive: Receive, content_type: str) -> dict[str, Any]:
         args: dict[str, Any] = {}

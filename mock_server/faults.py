@@ -23,15 +23,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeGuard
 
 import yaml
-from openapi_schema_validator import OAS30Validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import operations, parse_yaml, pointer_parts
-from mock_server.api import ApiError, ErrorKind, Reply
+from mock_server.api import ApiError, Reply
 from mock_server.errors import asgi_response
 from mock_server.middleware import MAX_DELAY_MS
 from mock_server.notes import notes
-from mock_server.prefer import documented
+from mock_server.prefer import FittingErrors, documented, fits
 from mock_server.routing import PathTable
 
 ANY_ERROR = "any-documented-error"
@@ -42,21 +41,6 @@ RULE_KEYS = frozenset({"name", "api", "operation", "session", "rate", "fault", "
 """`fired` is what `GET /__admin/faults` adds; accepted and ignored, so its answer can be PUT back."""
 
 Kind = Literal["status", "delay", "reset", "truncate"]
-ERROR_KINDS: tuple[ErrorKind, ...] = (
-    "error",
-    "not_found",
-    "invalid_request",
-    "unsupported_media_type",
-    "missing_credentials",
-    "invalid_credentials",
-    "forbidden",
-    "conflict",
-    "payload_too_large",
-    "method_not_allowed",
-    "no_route",
-    "undecodable_body",
-)
-"""Tried in this order when rendering a fault's status (see `FaultLayer._render`)."""
 
 
 class FaultError(ValueError):
@@ -79,10 +63,7 @@ class Op:
 
     def fits(self, status: int, body: Any) -> bool:
         """The body matches a schema documented for `status` (or none is documented)."""
-        schemas = [m["schema"] for m in self.responses[str(status)].get("content", {}).values() if "schema" in m]
-        return not schemas or any(
-            OAS30Validator({"allOf": [schema], "components": self.components}).is_valid(body) for schema in schemas
-        )
+        return fits(self.responses[str(status)], body, self.components)
 
 
 @dataclass(frozen=True)
@@ -302,7 +283,7 @@ class FaultLayer:
         self.faults = faults
         self.table = table
         self.render_error = render_error
-        self.kinds: dict[tuple[str, int], ErrorKind] = {}
+        self.errors = FittingErrors(render_error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.api not in self.faults.by_api:
@@ -328,21 +309,7 @@ class FaultLayer:
             await self.app(scope, receive, _Truncating(scope, send))
 
     def _render(self, op: Op, err: ApiError) -> Reply:
-        """The API's own error body for `err.status` that matches the schema the operation documents.
-
-        An API words an error by its kind (ZenML sends a bare validation list for a body of the wrong
-        type, a `detail` string otherwise), and a status alone does not say which: the first kind
-        whose rendering fits the documented schema is used (remembered per operation and status).
-        """
-        key = (op.operation_id, err.status)
-        known = self.kinds.get(key)
-        for kind in (known,) if known else ERROR_KINDS:
-            body, _, headers = self.render_error(ApiError(err.status, err.message, kind=kind))
-            if known or op.fits(err.status, body):
-                self.kinds[key] = kind
-                return body, err.status, headers
-        body, _, headers = self.render_error(err)
-        return body, err.status, headers
+        return self.errors.render((op.operation_id, err.status), err, lambda body: op.fits(err.status, body))
 
     def _draw(self, scope: Scope) -> Firing | None:
         for name, value in scope["headers"]:

@@ -7,12 +7,29 @@ through `documented` too, so both send the same bodies.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from mock_server.api import ApiError, Reply
+from openapi_schema_validator import OAS30Validator
+
+from mock_server.api import ApiError, ErrorKind, Reply
 
 PREFER = re.compile(r"\s*(code|example)\s*=\s*\"?([^\";,\s]+)\"?")
+ERROR_KINDS: tuple[ErrorKind, ...] = (
+    "error",
+    "not_found",
+    "invalid_request",
+    "unsupported_media_type",
+    "missing_credentials",
+    "invalid_credentials",
+    "forbidden",
+    "conflict",
+    "payload_too_large",
+    "method_not_allowed",
+    "no_route",
+    "undecodable_body",
+)
+"""Tried in this order when an error is rendered for a status alone (see `FittingErrors`)."""
 
 
 def prefer(header: str, responses: dict[str, Any], render_error: Callable[[ApiError], Reply]) -> Reply | None:
@@ -68,3 +85,35 @@ def _examples(response: dict[str, Any], name: str | None) -> Any | None:
         if examples:
             return next(iter(examples.values())).get("value")
     return None
+
+
+def fits(response: Mapping[str, Any], body: Any, components: Mapping[str, Any] | None = None) -> bool:
+    """The body matches a schema the response object documents (or it documents none); `components`
+    are the spec's, for schemas that still hold `$ref`s."""
+    schemas = [m["schema"] for m in response.get("content", {}).values() if "schema" in m]
+    return not schemas or any(
+        OAS30Validator({"allOf": [schema], "components": components or {}}).is_valid(body) for schema in schemas
+    )
+
+
+class FittingErrors:
+    """The API's own error body for a status that matches the schema the operation documents for it.
+
+    An API words an error by its kind (ZenML sends a bare validation list for a body of the wrong type,
+    a `detail` string otherwise), and a status alone does not say which: the first kind whose rendering
+    fits is used, remembered per `key` (operation and status). Fault rules and `Prefer: code=` use it.
+    """
+
+    def __init__(self, render_error: Callable[[ApiError], Reply]) -> None:
+        self.render_error = render_error
+        self.kinds: dict[Hashable, ErrorKind] = {}
+
+    def render(self, key: Hashable, err: ApiError, fits: Callable[[Any], bool]) -> Reply:
+        known = self.kinds.get(key)
+        for kind in (known,) if known else ERROR_KINDS:
+            body, _, headers = self.render_error(ApiError(err.status, err.message, kind=kind))
+            if known or fits(body):
+                self.kinds[key] = kind
+                return body, err.status, headers
+        body, _, headers = self.render_error(err)
+        return body, err.status, headers

@@ -846,3 +846,17 @@ def test_read_only_property_holds_on_the_default_fixtures(client: TestClient, ch
 def test_pipeline_lifecycle_machine_holds_on_the_mock(client: TestClient) -> None:
     quick = settings(max_examples=5, stateful_step_count=8, deadline=None, database=None)
     run_state_machine_as_test(bind(properties.PipelineLifecycle, client), settings=quick)
+
+
+@pytest.mark.parametrize(("method", "code"), [("put", 415), ("get", 422), ("delete", 422)])
+def test_prefer_code_without_example_is_worded_as_its_documented_schema(
+    client: TestClient, method: str, code: int
+) -> None:
+    """ZenML's 415 and 422 are bare validation lists, not `{"detail": ...}`: `Prefer: code=` answers the same
+    way fault rules do, in the API's wording that fits the documented schema (response validation is on)."""
+    response = client.request(
+        method, f"{PIPELINES}/{ALPHA}", json={} if method == "put" else None, headers={"Prefer": f"code={code}"}
+    )
+    assert response.status_code == code
+    assert response.json() == ["ValueError", f"1 validation error:\n  Response {code} requested with a Prefer header."]
+    assert client.get(f"{PIPELINES}/{ALPHA}").status_code == 200  # nothing was deleted
