@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,6 +19,7 @@ from starlette.types import ASGIApp
 
 from mock_server import Settings, create_app
 from mock_server.cli import parse
+from mock_server.contract_check import ContractCheck
 from mock_server.proxy import CHECK_BYTES
 from mock_server.testing import serve_app
 from tests.conformance.mutants import MUTANTS, edit_json, rewrite, set_in
@@ -324,3 +327,28 @@ def test_the_journal_entry_and_the_log_line_carry_the_violations(capsys: pytest.
     assert entry["violations"] and entry["violations"][0]["at"] == "body.content.count"
     line = next(line for line in capsys.readouterr().out.splitlines() if "list_stages" in line)
     assert "-> 200 list_stages: 1 violation: body.content.count:" in line
+
+
+def test_checking_an_answer_does_not_stall_the_mocks_other_clients(tiny: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """openapi-core takes milliseconds over a large page: the check runs off the event loop, so a mocked API
+    answers while a proxied exchange is still being checked."""
+    checking, release = threading.Event(), threading.Event()
+    real_check = ContractCheck.check
+
+    def slow_check(self: ContractCheck, exchange: Any) -> Any:
+        checking.set()
+        release.wait(timeout=10)  # on the event loop, the request below could not be served until then
+        return real_check(self, exchange)
+
+    monkeypatch.setattr(ContractCheck, "check", slow_check)
+    app = create_app(Settings(apis=(GOCD, "esper-stages"), proxies=((GOCD, tiny),), seed=0))
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=20) as client:
+        proxied = threading.Thread(target=client.get, args=("/go/api/stages/bin/DEV/history",))
+        proxied.start()
+        assert checking.wait(timeout=10)
+        mocked = client.get("/v0/pipelines/p/stages/")  # no credentials: the mock's own 401
+        still_checking = proxied.is_alive()
+        release.set()
+        proxied.join(timeout=10)
+    assert mocked.status_code == 401
+    assert still_checking
