@@ -43,8 +43,8 @@ validate: $(STAMP) ## check the specs: openapi-spec-validator, the house rules, 
 test: $(STAMP) ## run the whole test suite (specs, mock, conformance self-tests)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) ## the tests not marked slow (whole conformance runs, real servers)
-	$(BIN)/python -m pytest -m "not slow"
+test-fast: $(STAMP) ## the tests not marked slow (whole conformance runs, real servers), on two workers
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 wheel-check: $(STAMP) ## build the wheel, install it in a fresh venv, run mock-server and the suite from an empty folder
 	PYTHON=$(PYTHON) .ci/wheel-check

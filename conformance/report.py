@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 from conformance.findings import ApiResult, Finding, RunResult
@@ -41,10 +42,11 @@ def console(run: RunResult) -> str:
 
 
 def _api_section(result: ApiResult) -> list[str]:
-    width = max([len(op) for op in result.per_operation] + [30])
+    rows = table(result)
+    width = max([len(name) for name in rows] + [30])
     lines = ["", f"{result.api}  ({result.seconds:.1f} s)", f"  {'operation':<{width}}  requests  checks  failures"]
-    for operation, stats in sorted(result.per_operation.items()):
-        lines.append(f"  {operation:<{width}}  {stats['requests']:>8}  {stats['checks']:>6}  {stats['failures']:>8}")
+    for name, (requests, checks, failures) in rows.items():
+        lines.append(f"  {name:<{width}}  {requests:>8}  {checks:>6}  {failures:>8}")
     failed = {f.check for f in result.findings}
     props = ", ".join(
         f"{name}{' FAILED' if name in failed else ' SKIPPED' if name in result.properties_skipped else ''}"
@@ -55,6 +57,24 @@ def _api_section(result: ApiResult) -> list[str]:
         lines.append(f"  skipped {name}: {why}")
     lines.append(f"  {coverage_line(result)}")
     return lines
+
+
+Row = tuple[int | str, int, int | str]
+
+
+def table(result: ApiResult) -> dict[str, Row]:
+    """Rows of (requests, checks, failures) that add up to the `total` row: per operation its requests (the
+    properties' too) and Schemathesis checks, and the findings that fail the run naming it (accepted ones are
+    listed apart); then one check per property run, whose requests and findings are in the rows above."""
+    failing = Counter(f.operation for f in result.findings if f.allowed_by is None)
+    rows: dict[str, Row] = {}
+    for operation in sorted(result.per_operation.keys() | failing.keys()):
+        stats = result.per_operation.get(operation, {})
+        rows[operation] = (stats.get("requests", 0), stats.get("checks", 0), failing[operation])
+    if result.properties_run:
+        rows["properties"] = ("-", len(result.properties_run), "-")
+    rows["total"] = (result.requests, result.checks, failing.total())
+    return rows
 
 
 def coverage_line(result: ApiResult) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conformance.annotations import spec_line
 from conformance.findings import ApiResult, Finding, RunResult
-from conformance.report import coverage_line
+from conformance.report import coverage_line, table
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #1d1d1f; }
@@ -54,10 +54,9 @@ def render(run: RunResult) -> str:
 def _api(result: ApiResult) -> list[str]:
     failed_ops = {f.operation for f in result.findings if f.allowed_by is None}
     rows = [
-        f'<tr class="{"failed" if op in failed_ops else ""}"><td>{escape(op)}</td>'
-        f'<td class="n">{stats["requests"]}</td><td class="n">{stats["checks"]}</td>'
-        f'<td class="n">{stats["failures"]}</td></tr>'
-        for op, stats in sorted(result.per_operation.items())
+        f'<tr class="{"failed" if name in failed_ops else ""}"><td>{escape(name)}</td>'
+        f'<td class="n">{requests}</td><td class="n">{checks}</td><td class="n">{failures}</td></tr>'
+        for name, (requests, checks, failures) in table(result).items()
     ]
     skipped = "".join(
         f"<li>{escape(name)} skipped: {escape(why)}</li>" for name, why in result.properties_skipped.items()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.report import console
 from conformance.runner import run
 from conformance.settings import RunConfig
 
 
+@pytest.mark.slow  # two whole conformance runs, in processes of their own
 def test_apis_run_side_by_side_give_one_result_each_in_the_order_asked() -> None:
     # Given two APIs and no server: each gets a process and a mock of its own
     apis = ("instabase-flow", "gocd-stages")

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from conformance.properties import bind
 from conformance.properties import esper_stages as properties
 from contracts import load_spec
+from mock_server import Settings, create_app
 
 AUTH = {"Authorization": "Bearer mock-token"}
 PIPELINE = "ba6d91f0-3d61-4f40-8b26-43d9f7559df9"  # Kiosk app rollout: 3 stages
@@ -204,6 +205,17 @@ def test_list_offset_past_the_end_is_an_empty_page(client: TestClient) -> None:
     assert (page["count"], page["results"], page["next"]) == (3, [], None)
 
 
+@pytest.fixture(scope="module")
+def big_pipeline() -> tuple[str, dict[str, Any]]:
+    """A pipeline of 120 stages made through the API, and the state holding it: made once, loaded per test."""
+    app = create_app(Settings(apis=("esper-stages",), seed=0, validate_responses=True))
+    with TestClient(app, base_url="http://localhost") as client:
+        pipeline = client.post("/__admin/esper-stages/create_pipeline", json={"name": "Big"}).json()["id"]
+        for number in range(120):
+            call(client, "POST", f"/v0/pipelines/{pipeline}/stages/", json={"name": f"stage {number}"})
+        return pipeline, client.get("/__admin/state").json()
+
+
 @pytest.mark.parametrize(
     ("params", "size", "start"),
     [
@@ -218,11 +230,12 @@ def test_list_offset_past_the_end_is_an_empty_page(client: TestClient) -> None:
         ({"limit": 1, "offset": 2}, 1, 2),
     ],
 )
-def test_list_reads_paging_as_drf_does(client: TestClient, params: dict[str, Any], size: int, start: int) -> None:
+def test_list_reads_paging_as_drf_does(
+    client: TestClient, big_pipeline: tuple[str, dict[str, Any]], params: dict[str, Any], size: int, start: int
+) -> None:
     """DRF's LimitOffsetPagination: a large limit is capped, anything unusable means the default."""
-    pipeline = client.post("/__admin/esper-stages/create_pipeline", json={"name": "Big"}).json()["id"]
-    for number in range(120):
-        call(client, "POST", f"/v0/pipelines/{pipeline}/stages/", json={"name": f"stage {number}"})
+    pipeline, state = big_pipeline
+    client.put("/__admin/state", json=state).raise_for_status()
     page = call(client, "GET", f"/v0/pipelines/{pipeline}/stages/", params=params)
     assert len(page["results"]) == size
     assert page["results"][0]["name"] == f"stage {start}"

@@ -93,6 +93,7 @@ def test_a_faulted_write_changes_no_state(make_client) -> None:
     assert client.get("/__admin/faults").json()["rules"][0]["fired"] == 1
 
 
+@pytest.mark.slow  # 2000 requests: a statistical run
 def test_the_rate_holds_within_three_standard_deviations(make_client) -> None:
     client = make_client("gocd-stages")
     n, rate = 2000, 0.3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import Settings, create_app
 from mock_server.cli import parse
@@ -79,12 +79,47 @@ def proxy(api: str, upstream: str, **settings: Any) -> Iterator[TestClient]:
         yield client
 
 
-@contextmanager
-def through(api: str, wrap: Callable[[ASGIApp], ASGIApp] | None = None, **settings: Any) -> Iterator[TestClient]:
-    """The real mock of `api` (optionally wrapped by a mutant) as upstream, the proxy in front of it."""
-    upstream = create_app(Settings(apis=(api,), seed=0))
-    with serve_app(wrap(upstream) if wrap else upstream) as url, proxy(api, url, **settings) as client:
-        yield client
+class Upstream:
+    """The server behind `through`: one for the module (stopping one takes uvicorn ~0.2 s), serving the app the
+    test put there: a new real mock, or a mutant of one, which builds its Connexion stacks at its first request."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        assert self.app is not None, "a test sends to the upstream before putting an app there"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[tuple[Upstream, str]]:
+    server = Upstream()
+    with serve_app(server) as url:
+        yield server, url
+
+
+Through = Callable[..., AbstractContextManager[TestClient]]
+
+
+@pytest.fixture
+def through(upstream: tuple[Upstream, str]) -> Through:
+    """`with through(api, wrap, **settings) as client:` the proxy, in front of a new real mock of `api` (optionally
+    wrapped by a mutant) as upstream."""
+    server, url = upstream
+
+    @contextmanager
+    def start(api: str, wrap: Callable[[ASGIApp], ASGIApp] | None = None, **settings: Any) -> Iterator[TestClient]:
+        app = create_app(Settings(apis=(api,), seed=0))
+        server.app = wrap(app) if wrap else app
+        with proxy(api, url, **settings) as client:
+            yield client
+
+    return start
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +189,7 @@ def test_upstream_too_slow_is_a_504(tiny: str) -> None:
     assert "did not answer within 0.3 s" in response.text
 
 
-def test_a_clean_exchange_has_no_violations() -> None:
+def test_a_clean_exchange_has_no_violations(through: Through) -> None:
     with through(GOCD) as client:
         response = client.get(HISTORY, auth=("admin", "badger"))
         summary = client.get("/__admin/violations").json()
@@ -164,7 +199,7 @@ def test_a_clean_exchange_has_no_violations() -> None:
     assert summary["operations"][0]["requests"] == 1
 
 
-def test_quiet_headers_leave_the_count_out() -> None:
+def test_quiet_headers_leave_the_count_out(through: Through) -> None:
     with through(GOCD, proxy_quiet_headers=True) as client:
         response = client.get(HISTORY, auth=("admin", "badger"))
     assert "x-contract-violations" not in response.headers
@@ -173,7 +208,7 @@ def test_quiet_headers_leave_the_count_out() -> None:
 KEY = {"Authorization": "Bearer mock-token"}
 
 
-def test_violations_are_summarised_with_pointer_and_never_quote_credentials() -> None:
+def test_violations_are_summarised_with_pointer_and_never_quote_credentials(through: Through) -> None:
     with through("esper-stages") as client:
         refused = client.get("/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/")  # no API key
         client.get("/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/", headers=KEY)
@@ -216,7 +251,7 @@ AUTH: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.name in BREAKING], ids=lambda m: m.name)
-def test_every_response_breaking_mutant_is_a_violation(mutant: Any) -> None:
+def test_every_response_breaking_mutant_is_a_violation(mutant: Any, through: Through) -> None:
     method, path = BREAKING[mutant.name]
     with through(mutant.api, mutant.wrap) as client:
         for _ in range(7):  # the sporadic mutant breaks every 7th answer; the others break the first
@@ -227,7 +262,7 @@ def test_every_response_breaking_mutant_is_a_violation(mutant: Any) -> None:
 
 
 @pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.name in BREAKING], ids=lambda m: m.name)
-def test_the_transparent_proxy_reports_none_on_the_same_requests(mutant: Any) -> None:
+def test_the_transparent_proxy_reports_none_on_the_same_requests(mutant: Any, through: Through) -> None:
     method, path = BREAKING[mutant.name]
     with through(mutant.api) as client:
         response = client.request(method, path, **AUTH[mutant.api])
@@ -235,7 +270,7 @@ def test_the_transparent_proxy_reports_none_on_the_same_requests(mutant: Any) ->
     assert response.headers["x-contract-violations"] == "0", client.get("/__admin/violations").json()
 
 
-def test_strict_mode_replaces_a_breaking_answer_by_502_with_the_violations() -> None:
+def test_strict_mode_replaces_a_breaking_answer_by_502_with_the_violations(through: Through) -> None:
     mutant = next(m for m in MUTANTS if m.name == "wrong type (count as a string)")
     with through("esper-stages", mutant.wrap, proxy_strict=True) as client:
         response = client.get(BREAKING[mutant.name][1], headers={"Authorization": "Bearer mock-token"})
@@ -246,7 +281,7 @@ def test_strict_mode_replaces_a_breaking_answer_by_502_with_the_violations() -> 
     assert violation["got"] == '"3"'
 
 
-def test_a_secret_in_a_violation_is_never_quoted() -> None:
+def test_a_secret_in_a_violation_is_never_quoted(through: Through) -> None:
     leak = rewrite(method="POST", path="/api/v1/login", reply=edit_json(set_in(("access_token",), ["tok-SECRET"])))
     with through("zenml-pipelines", leak) as client:
         response = client.post("/api/v1/login", data={"username": "default", "password": ""})
@@ -258,7 +293,7 @@ def test_a_secret_in_a_violation_is_never_quoted() -> None:
     assert "tok-SECRET" not in str(summary)
 
 
-def test_cors_is_the_upstreams_alone() -> None:
+def test_cors_is_the_upstreams_alone(through: Through) -> None:
     with through(GOCD) as client:
         response = client.get(HISTORY, auth=("admin", "badger"), headers={"Origin": "http://app.example"})
         preflight = client.options(
@@ -318,7 +353,9 @@ def test_only_a_served_api_can_be_proxied() -> None:
         create_app(Settings(apis=("esper-stages",), proxies=((GOCD, "http://127.0.0.1:1"),)))
 
 
-def test_the_journal_entry_and_the_log_line_carry_the_violations(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_journal_entry_and_the_log_line_carry_the_violations(
+    capsys: pytest.CaptureFixture[str], through: Through
+) -> None:
     wrong_type = next(m for m in MUTANTS if m.name == "wrong type (count as a string)")
     path = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/"
     with through("esper-stages", wrong_type.wrap, log_format="text") as client:

@@ -131,7 +131,7 @@ def test_a_malformed_session_name_is_a_400_in_the_apis_own_format(make_client, a
 
 
 def test_sessions_are_listed_reset_and_deleted(make_client) -> None:
-    client = make_client("esper-stages")
+    client = make_client("esper-stages", own_app=True)  # a renewed app keeps the default session's request count
     client.delete(STAGE, headers={**AUTH, **in_session("a")})
     listed = client.get("/__admin/sessions").json()
     assert [(s["name"], s["requests"]) for s in listed["sessions"]] == [("default", 0), ("a", 1)]

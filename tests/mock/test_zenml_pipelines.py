@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,7 +20,6 @@ from starlette.testclient import TestClient
 from conformance.properties import bind
 from conformance.properties import zenml_pipelines as properties
 from contracts import load_spec
-from mock_server import Settings, create_app
 from mock_server.apis.zenml_pipelines import state as zenml_state
 from mock_server.apis.zenml_pipelines.query import like
 from mock_server.testing import serve
@@ -41,22 +39,9 @@ def login(client: TestClient, username: str = "default", password: str = "") -> 
     return client.post("/api/v1/login", data={"username": username, "password": password})
 
 
-@pytest.fixture(scope="module")
-def app_client() -> Iterator[TestClient]:
-    """One app for the module: Connexion checks this large spec for ~0.4 s per app. Each test starts from
-    `/__admin/reset`, which rebuilds state, ids and clock exactly as a new app (conftest's make_client) would."""
-    with TestClient(
-        create_app(Settings(apis=("zenml-pipelines",), seed=0, validate_responses=True)), base_url="http://localhost"
-    ) as client:
-        yield client
-
-
 @pytest.fixture
-def anonymous(app_client: TestClient) -> TestClient:
-    app_client.post("/__admin/reset").raise_for_status()
-    app_client.headers.pop("Authorization", None)
-    app_client.cookies.clear()
-    return app_client
+def anonymous(make_client: Any) -> TestClient:
+    return make_client("zenml-pipelines")
 
 
 @pytest.fixture
