@@ -189,6 +189,7 @@ def describe(credential: Token | BasicAuth | Login) -> str:
 def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
+    from mock_server.gc_pauses import FrozenAfterStartup
     from mock_server.server import config
 
     settings = parse(argv)
@@ -211,5 +212,5 @@ def main(argv: list[str] | None = None) -> int:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("mock-server: %(message)s"))
         logging.getLogger("mock_server.reload").addHandler(handler)
-    uvicorn.Server(config(app, settings.host, settings.port)).run()
+    uvicorn.Server(config(FrozenAfterStartup(app), settings.host, settings.port)).run()
     return 0

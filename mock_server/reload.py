@@ -24,6 +24,7 @@ from watchfiles import awatch
 
 from mock_server.faults import FaultError
 from mock_server.fixtures import FixtureError, load_fixtures
+from mock_server.gc_pauses import refreeze
 from mock_server.routing import PathTable
 from mock_server.runtime import Runtime, Slot, build_state, carry_state
 from mock_server.specs import SpecError, line_of, read_spec, spec_file
@@ -101,6 +102,7 @@ class Reloader:
             logger.exception(line)
             return line
         line = f"reloaded {path.name}: {what} (swap took {(time.perf_counter() - started) * 1000:.0f} ms)"
+        refreeze()
         logger.warning(line)
         return line
 
