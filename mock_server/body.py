@@ -87,7 +87,7 @@ def decode_json(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
     return value
 
 
-def _is_json(content_type: bytes | None) -> bool:
+def is_json(content_type: bytes | None) -> bool:
     """No Content-Type counts: Connexion then validates the body as the operation's declared JSON."""
     if content_type is None:
         return True
@@ -126,7 +126,7 @@ class RequestBody:
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             raise self._too_large()
         data = await self._read(receive)
-        if data and _is_json(content_type):
+        if data and is_json(content_type):
             decode_json(data, self.max_depth)
         if chunked or length is None:
             headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]

@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server import notes
 from mock_server.api import ApiError, Handler, Reply
-from mock_server.body import decode_json
+from mock_server.body import decode_json, is_json
 from mock_server.errors import asgi_error, asgi_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 from mock_server.prefer import FittingErrors, fits, prefer
@@ -142,7 +142,7 @@ class Body:
             frozenset(media for media, schema in schemas.items() if schema.get("nullable")),
         )
 
-    async def read(self, scope: Scope, receive: Receive, mimetype: str, is_json: bool) -> Any:
+    async def read(self, scope: Scope, receive: Receive, mimetype: str) -> Any:
         if mimetype in FORMS:
             # A repeated field: an array gets every value, anything else the last (as FastAPI and Django read forms).
             form = await Request(scope, receive).form()
@@ -153,8 +153,8 @@ class Body:
                 values = form.getlist(name)
                 typed[name] = convert(values if array else values[-1])
             return typed
-        data = await _read_all(receive)
-        if is_json:  # the body door has checked it is bounded JSON (or empty)
+        data = await Request(scope, receive).body()
+        if is_json(mimetype.encode()):  # the body door has checked it is bounded JSON (within the app's depth)
             value = json.loads(data) if data else None
         else:
             # No Content-Type: Connexion validated the body as the operation's declared JSON but it comes
@@ -163,15 +163,6 @@ class Body:
         if value is None:
             return None if mimetype in self.nullable else copy.deepcopy(self.defaults.get(mimetype, {}))
         return value
-
-
-async def _read_all(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 class Endpoint:
@@ -249,9 +240,8 @@ class Endpoint:
                 elif q.has_default:
                     args[q.key] = q.convert(copy.deepcopy(q.default))
         if self.body is not None:
-            mimetype = content_type.split(";", 1)[0].strip().lower()
-            is_json = mimetype == "application/json" or mimetype.endswith("+json")
-            args[self.body.key] = await self.body.read(scope, receive, mimetype or "application/octet-stream", is_json)
+            mimetype = content_type.split(";", 1)[0].strip().lower() or "application/octet-stream"
+            args[self.body.key] = await self.body.read(scope, receive, mimetype)
         if not self.takes_all:
             args = {k: v for k, v in args.items() if k in self.params}
         if self.wants_principal:

@@ -34,22 +34,25 @@ JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
 
 
-def to_response(reply: Reply) -> ConnexionResponse:
-    """Serialise a handler's or renderer's (body, status, headers): str as text, the rest as JSON."""
+def _serialised(reply: Reply) -> tuple[bytes, int, dict[str, str], str]:
+    """A handler's or renderer's (body, status, headers) as bytes: str as text, the rest as JSON."""
     body, status, headers = reply
     headers = dict(headers)
     content_type = headers.pop("Content-Type", None) or (TEXT if isinstance(body, str) else JSON)
     data = body.encode() if isinstance(body, str) else dump_json(body)
+    return data, status, headers, content_type
+
+
+def to_response(reply: Reply) -> ConnexionResponse:
+    """The serialised reply as Connexion's error handlers must return it."""
+    data, status, headers, content_type = _serialised(reply)
     return ConnexionResponse(status_code=status, content_type=content_type, body=data, headers=headers)
 
 
 def asgi_response(reply: Reply) -> Response:
-    """The same serialisation as `to_response`, as a plain ASGI response for layers outside Connexion."""
-    return _plain(to_response(reply))
-
-
-def _plain(response: ConnexionResponse) -> Response:
-    return Response(response.body, response.status_code, dict(response.headers or {}), response.content_type)
+    """The same serialisation as a plain ASGI response, for the mock's own app and layers."""
+    data, status, headers, content_type = _serialised(reply)
+    return Response(data, status, headers, content_type)
 
 
 def dump_json(body: object) -> bytes:
@@ -99,18 +102,21 @@ Handler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
 
 
 def error_response(render_error: Callable[[ApiError], Reply], error: ApiError) -> ConnexionResponse:
-    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries.
+    """The one place an ApiError becomes a response: the API's rendering, plus the headers the error carries."""
+    return to_response(_rendered(render_error, error))
 
-    It also notes the reason for the journal and the log: the text the body gives, in the API's words.
-    """
+
+def _rendered(render_error: Callable[[ApiError], Reply], error: ApiError) -> Reply:
+    """The API's rendering of `error` with the error's own headers; notes the reason for the journal and
+    the log: the text the body gives, in the API's words."""
     body, status, headers = render_error(error)
     notes.notes().reason = reason_of(body)
-    return to_response((body, status, {**error.headers, **headers}))
+    return body, status, {**error.headers, **headers}
 
 
 def asgi_error(render_error: Callable[[ApiError], Reply], error: ApiError) -> Response:
-    """`error_response` as a plain ASGI response, for layers that answer before Connexion does."""
-    return _plain(error_response(render_error, error))
+    """`error_response` as a plain ASGI response, for the mock's own app and layers."""
+    return asgi_response(_rendered(render_error, error))
 
 
 def make_error_handler(render_error: Callable[[ApiError], Reply], allow: Callable[[str], str | None]) -> Handler:
