@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("RequestBody (body door)", "mock_server/body.py", "__call__"),
     ("RoutingMiddleware (Starlette router)", "connexion/middleware/routing.py", "__call__"),
     ("SecurityMiddleware", "connexion/middleware/security.py", "__call__"),
-    ("RequestValidationMiddleware", "connexion/middleware/request_validation.py", "__call__"),
+    ("PlannedRequestValidation (Connexion's checks)", "mock_server/request_validation.py", "__call__"),
     ("LifespanMiddleware", "connexion/middleware/lifespan.py", "__call__"),
     ("ContextMiddleware", "connexion/middleware/context.py", "__call__"),
     ("Endpoints (arguments, Prefer, the handler, serialise)", "mock_server/endpoints.py", "__call__"),

@@ -7,12 +7,20 @@ validation. Real servers (FastAPI, Rails) keep each repeated value whole; so doe
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from connexion.uri_parsing import OpenAPIURIParser
 
 
 class RepeatedQueryParser(OpenAPIURIParser):
+    """Also keeps its parameter schemas: Connexion's property builds the dict again at every lookup,
+    once per parameter of every request, and a parser now serves all of an operation's requests."""
+
+    @cached_property
+    def param_schemas(self) -> dict[str, Any]:
+        return {name: defn.get("schema", {}) for name, defn in self.param_defns.items()}
+
     @staticmethod
     def _resolve_param_duplicates(values: list[str], param_defn: dict[str, Any], _in: str) -> Any:
         style = param_defn.get("style", OpenAPIURIParser.style_defaults[_in])

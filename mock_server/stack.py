@@ -6,6 +6,7 @@ its `middlewares=` argument is the public way to choose them. What an API app le
 - Swagger UI on API paths: its layer routes every request through four Starlette routers to find that
   it is not `/<name>/ui` or `/<name>/openapi.json`; here only paths under `/<name>/` go to it, so the
   docs keep working and an API request skips the routers (docs/benchmarks.md has the costs).
+And one it replaces: request validation, by `PlannedRequestValidation`, the same checks built once.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.request_validation import PlannedRequestValidation
 
 
 class DocsUnder(SwaggerUIMiddleware):
@@ -47,7 +49,7 @@ def api_middlewares(docs_prefix: str, validate_responses: bool) -> list[Any]:
         partial(DocsUnder, prefix=docs_prefix),
         RoutingMiddleware,
         SecurityMiddleware,
-        RequestValidationMiddleware,
+        PlannedRequestValidation,
         *([ResponseValidationMiddleware] if validate_responses else []),
         LifespanMiddleware,
         ContextMiddleware,

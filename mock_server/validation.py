@@ -129,7 +129,36 @@ def _response(schema: dict[str, Any]) -> Draft4Validator:
     return validator
 
 
+LOCATIONS = {"query": "query_params", "path": "path_params", "header": "headers", "cookie": "cookies"}
+"""Each parameter location, in the order Connexion checks them, and where a request holds its values."""
+
+
 class CompiledParameterValidator(ParameterValidator):
+    """Connexion's parameter checks, answered first by one jsonschema-rs check per location.
+
+    A request whose values all pass goes on at once; any other is walked parameter by parameter as
+    Connexion does, so its first error and its message are Connexion's.
+    """
+
+    def __init__(
+        self,
+        parameters: list[dict[str, Any]],
+        uri_parser: Any,
+        strict_validation: bool = False,
+        security_query_params: list[str] | None = None,
+    ) -> None:
+        super().__init__(parameters, uri_parser, strict_validation, security_query_params)
+        self.at_once = None if strict_validation else _at_once(self.parameters)
+
+    def validate_request(self, request: Any) -> None:
+        if self.at_once is None or not all(self._passes(request, *location) for location in self.at_once):
+            super().validate_request(request)
+
+    @staticmethod
+    def _passes(request: Any, source: str, keys: list[tuple[str, str]], check: Any) -> bool:
+        values = getattr(request, source)
+        return bool(check.is_valid({name: value for name, key in keys if (value := values.get(key)) is not None}))
+
     def validate_parameter(
         self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
     ) -> str | None:
@@ -141,6 +170,26 @@ class CompiledParameterValidator(ParameterValidator):
         except ValidationError as exception:
             return str(exception)
         return None
+
+
+def _at_once(parameters: dict[str, list[dict[str, Any]]]) -> list[tuple[str, list[tuple[str, str]], Any]] | None:
+    """Per location: (request attribute, [(name, key)], one validator of them all); None: walk them always."""
+    plan = []
+    for location, source in LOCATIONS.items():
+        params = parameters.get(location, [])
+        if not params:
+            continue
+        schema: dict[str, Any] = {"type": "object", "properties": {p["name"]: p.get("schema", p) for p in params}}
+        required = [p["name"] for p in params if p.get("required")]
+        if required:
+            schema["required"] = required
+        try:
+            check = jsonschema_rs.Draft4Validator(schema, validate_formats=True, formats=_RUST_FORMATS)
+        except (ValueError, RecursionError):
+            return None
+        keys = [(p["name"], p["name"].replace("-", "_") if location == "path" else p["name"]) for p in params]
+        plan.append((source, keys, check))
+    return plan
 
 
 class CompiledJSONBodyValidator(JSONRequestBodyValidator):
