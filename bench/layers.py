@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("ExceptionMiddleware", "connexion/middleware/exceptions.py", "__call__"),
     ("DocsUnder (Swagger UI, passed by)", "mock_server/stack.py", "__call__"),
     ("RequestBody (body door)", "mock_server/body.py", "__call__"),
-    ("RoutingMiddleware (Starlette router)", "connexion/middleware/routing.py", "__call__"),
+    ("OneRegexRouting (+ Connexion's RoutingOperation)", "connexion/middleware/routing.py", "__call__"),
     ("SecurityMiddleware", "connexion/middleware/security.py", "__call__"),
     ("PlannedRequestValidation (Connexion's checks)", "mock_server/request_validation.py", "__call__"),
     ("LifespanMiddleware", "connexion/middleware/lifespan.py", "__call__"),

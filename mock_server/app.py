@@ -28,7 +28,7 @@ from mock_server import admin, notes, sessions
 from mock_server.api import ApiError, MockApi
 from mock_server.apis import load_api
 from mock_server.auth import accepting_any, security_map
-from mock_server.body import ADMIN_MAX_DEPTH, ReadAsJson, RequestBody
+from mock_server.body import ADMIN_MAX_DEPTH, RequestBody
 from mock_server.contract_check import ContractCheck
 from mock_server.endpoints import Endpoints
 from mock_server.errors import HANDLED, asgi_error, make_error_handler
@@ -111,7 +111,9 @@ def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> ConnexionMiddlew
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
     session_cookie = api.session_cookie
     cookie = (lambda: session_cookie(state())) if session_cookie else (lambda: None)
-    middlewares = api_middlewares(f"/{api.name}/", settings.validate_responses)
+    middlewares = api_middlewares(
+        f"/{api.name}/", settings.validate_responses, settings.max_body_bytes, api.json_media_types
+    )
     endpoints = Endpoints(api.handlers, state, api.render_error)
     app = ConnexionMiddleware(
         endpoints, security_map=security_map(checker, cookie), swagger_ui_options=ui, middlewares=middlewares
@@ -125,9 +127,6 @@ def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> ConnexionMiddlew
         uri_parser_class=RepeatedQueryParser,
         validator_map=validator_map(),
     )
-    app.add_middleware(RequestBody, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
-    if api.json_media_types:
-        app.add_middleware(ReadAsJson, position=MiddlewarePosition.BEFORE_ROUTING, media_types=api.json_media_types)
     handler = make_error_handler(api.render_error, table.allow)
     for exc_type in HANDLED:
         app.add_error_handler(exc_type, handler)

@@ -6,7 +6,8 @@ its `middlewares=` argument is the public way to choose them. What an API app le
 - Swagger UI on API paths: its layer routes every request through four Starlette routers to find that
   it is not `/<name>/ui` or `/<name>/openapi.json`; here only paths under `/<name>/` go to it, so the
   docs keep working and an API request skips the routers (docs/benchmarks.md has the costs).
-And one it replaces: request validation, by `PlannedRequestValidation`, the same checks built once.
+And two it replaces with the same behaviour, cheaper: routing (`OneRegexRouting`) and request validation
+(`PlannedRequestValidation`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.body import ReadAsJson, RequestBody
+from mock_server.request_routing import OneRegexRouting
 from mock_server.request_validation import PlannedRequestValidation
 
 
@@ -41,13 +43,18 @@ class DocsUnder(SwaggerUIMiddleware):
         await super().__call__(scope, receive, send)
 
 
-def api_middlewares(docs_prefix: str, validate_responses: bool) -> list[Any]:
-    """Connexion's default layers in its order, less those the API's requests never need."""
+def api_middlewares(
+    docs_prefix: str, validate_responses: bool, max_body_bytes: int, json_media_types: frozenset[str]
+) -> list[Any]:
+    """Connexion's default layers in its order, less those the API's requests never need, and the body
+    door (with, for an API that reads other media types as JSON, their relabelling) just before routing."""
     return [
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(DocsUnder, prefix=docs_prefix),
-        RoutingMiddleware,
+        partial(RequestBody, max_bytes=max_body_bytes),
+        *([partial(ReadAsJson, media_types=json_media_types)] if json_media_types else []),
+        OneRegexRouting,
         SecurityMiddleware,
         PlannedRequestValidation,
         *([ResponseValidationMiddleware] if validate_responses else []),

@@ -104,7 +104,8 @@ class State:
         return next((s for s in stages if same(s["name"], stage_name)), None)
 
     def history(self, pipeline_name: str, stage_name: str) -> list[dict[str, Any]]:
-        runs = [r for r in self.runs if same(r["pipeline_name"], pipeline_name) and same(r["name"], stage_name)]
+        pipeline, stage = pipeline_name.lower(), stage_name.lower()  # `same`, each name lowered once
+        runs = [r for r in self.runs if r["name"].lower() == stage and r["pipeline_name"].lower() == pipeline]
         return sorted(runs, key=newest_first)
 
     def now_ms(self) -> int:

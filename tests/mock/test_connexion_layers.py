@@ -1,8 +1,8 @@
-"""Request validation built once per operation answers as Connexion's own per-request layer does.
+"""The mock's routing and request validation layers answer as the Connexion layers they replace.
 
-Differential: every operation of every API gets each of its parameters broken in turn (and its body, and
-its Content-Type), first on an app with Connexion's `RequestValidationMiddleware` and its parameter walk,
-then on the mock as it ships; status and body must match request for request.
+Differential: the same requests go first to an app with Connexion's own `RoutingMiddleware` or
+`RequestValidationMiddleware` (and its parameter walk), then to the mock as it ships; status, body and
+`Allow` must match request for request.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.validators.parameter import ParameterValidator
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from contracts import load_spec, operations
 from contracts.openapi import Operation
 from mock_server import stack
+from mock_server.request_routing import OneRegex
 from mock_server.settings import ALL_APIS
 from mock_server.validation import CompiledParameterValidator
 
@@ -91,7 +94,17 @@ def bad_requests(api: str) -> Iterator[Request]:
                 yield _request(op, auth, good, body, ctype)
 
 
-def answers(client: TestClient, requests: list[Request]) -> list[tuple[int, Any]]:
+def routed_requests(api: str) -> Iterator[Request]:
+    """Every method on every documented path (filled, with a trailing slash, upper-cased), and unknown paths."""
+    auth = {"Authorization": "Basic YWRtaW46YmFkZ2Vy"} if api == "gocd-stages" else {"Authorization": "Bearer t"}
+    templates = list(load_spec(api)["paths"])
+    paths = [re.sub(r"\{[^}]+\}", "1", template) for template in templates]
+    for path in [*paths, *(p + "/" for p in paths), *(p.upper() for p in paths), "/", "/nowhere", paths[0] + "/x/y"]:
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"):
+            yield method, path, auth, None
+
+
+def answers(client: TestClient, requests: list[Request]) -> list[tuple[int, Any, str | None]]:
     out = []
     for method, url, headers, body in requests:
         response = client.request(method, url, headers=headers, content=body)
@@ -99,7 +112,7 @@ def answers(client: TestClient, requests: list[Request]) -> list[tuple[int, Any]
             payload: Any = response.json()
         except json.JSONDecodeError:
             payload = response.text
-        out.append((response.status_code, payload))
+        out.append((response.status_code, payload, response.headers.get("allow")))
     return out
 
 
@@ -113,7 +126,34 @@ def test_planned_validation_answers_as_connexions_own(
         patched.setattr(CompiledParameterValidator, "validate_request", ParameterValidator.validate_request)
         expected = answers(make_client(api, own_app=True, any_token=True), requests)
     actual = answers(make_client(api, own_app=True, any_token=True), requests)
-    statuses = {status for status, _ in expected}
+    statuses = {status for status, _, _ in expected}
     assert {400, 415} & statuses and len(statuses) > 2, statuses  # the cases reach the validators
     for request, want, got in zip(requests, expected, actual, strict=True):
         assert got == want, request
+
+
+@pytest.mark.parametrize("api", ALL_APIS)
+def test_one_regex_routing_answers_as_connexions_own(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    requests = list(routed_requests(api))
+    with monkeypatch.context() as patched:
+        patched.setattr(stack, "OneRegexRouting", RoutingMiddleware)
+        expected = answers(make_client(api, own_app=True, any_token=True), requests)
+    actual = answers(make_client(api, own_app=True, any_token=True), requests)
+    statuses = {status for status, _, _ in expected}
+    assert {200, 404, 405} <= statuses, statuses
+    for request, want, got in zip(requests, expected, actual, strict=True):
+        assert got == want, request
+
+
+def test_one_regex_names_the_first_route_in_order_even_where_paths_overlap() -> None:
+    async def endpoint(scope: Any, receive: Any, send: Any) -> None: ...
+
+    routes = [Route("/a/{x}", endpoint, methods=["GET"]), Route("/a/b", endpoint), Route("/c/{n:int}", endpoint)]
+    one = OneRegex(routes)
+    assert one.first("/a/b") is routes[0]
+    assert one.first("/a/q") is routes[0]
+    assert one.first("/c/12") is routes[2]
+    assert one.first("/c/x") is None
+    assert OneRegex(routes[1:]).first("/a/b") is routes[1]
