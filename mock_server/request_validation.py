@@ -44,17 +44,16 @@ class PlannedValidation(RequestValidationOperation):
             next_app, operation=operation, strict_validation=strict_validation, validator_map=validator_map
         )
         self.operation = operation
+        self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        """One for the parameters and every body validator, as Connexion builds them alike per request."""
         self.parameters = self._validator_map["parameter"](
             operation.parameters,
-            uri_parser=self._uri_parser(),
+            uri_parser=self.uri_parser,
             strict_validation=strict_validation,
             security_query_params=self.security_query_params,
         )
         self.consumes = MediaTypeDict([(media_type.lower(), None) for media_type in operation.consumes])
         self.bodies: dict[tuple[str, str], AbstractRequestBodyValidator | None] = {}
-
-    def _uri_parser(self) -> Any:
-        return self.operation.uri_parser_class(self.operation.parameters, self.operation.body_definition())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.parameters.validate(scope)
@@ -94,7 +93,7 @@ class PlannedValidation(RequestValidationOperation):
             nullable=utils.is_nullable(self.operation.body_definition(mime_type)),
             encoding=encoding,
             strict_validation=self.strict_validation,
-            uri_parser=self._uri_parser(),
+            uri_parser=self.uri_parser,
         )
         return validator
 

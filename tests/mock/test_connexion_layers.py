@@ -25,6 +25,7 @@ from mock_server import stack
 from mock_server.request_routing import OneRegex
 from mock_server.settings import ALL_APIS
 from mock_server.validation import CompiledParameterValidator
+from tests.mock.test_fuzz import CREDENTIALS
 
 BAD_VALUES = ("abc", "-1", "", "1.5", "not-a-uuid", "2020-13-45", "x" * 300, "true", "null")
 BAD_BODIES: tuple[tuple[bytes | None, str | None], ...] = (
@@ -78,7 +79,7 @@ def _request(
 
 def bad_requests(api: str) -> Iterator[Request]:
     spec = load_spec(api)
-    auth = {"Authorization": "Basic YWRtaW46YmFkZ2Vy"} if api == "gocd-stages" else {"Authorization": "Bearer t"}
+    auth = CREDENTIALS.get(api, {"Authorization": "Bearer t"})
     for op in operations(spec):
         item = spec["paths"][op.template]
         params = [_resolved(spec, p) for p in [*item.get("parameters", []), *op.spec.get("parameters", [])]]
@@ -96,7 +97,7 @@ def bad_requests(api: str) -> Iterator[Request]:
 
 def routed_requests(api: str) -> Iterator[Request]:
     """Every method on every documented path (filled, with a trailing slash, upper-cased), and unknown paths."""
-    auth = {"Authorization": "Basic YWRtaW46YmFkZ2Vy"} if api == "gocd-stages" else {"Authorization": "Bearer t"}
+    auth = CREDENTIALS.get(api, {"Authorization": "Bearer t"})
     templates = list(load_spec(api)["paths"])
     paths = [re.sub(r"\{[^}]+\}", "1", template) for template in templates]
     for path in [*paths, *(p + "/" for p in paths), *(p.upper() for p in paths), "/", "/nowhere", paths[0] + "/x/y"]:
