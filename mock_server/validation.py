@@ -148,7 +148,7 @@ class CompiledParameterValidator(ParameterValidator):
         security_query_params: list[str] | None = None,
     ) -> None:
         super().__init__(parameters, uri_parser, strict_validation, security_query_params)
-        self.at_once = None if strict_validation else _at_once(self.parameters)
+        self.at_once = None if strict_validation else one_check_per_location(self.parameters)
 
     def validate_request(self, request: Any) -> None:
         if self.at_once is None or not all(self._passes(request, *location) for location in self.at_once):
@@ -172,22 +172,32 @@ class CompiledParameterValidator(ParameterValidator):
         return None
 
 
-def _at_once(parameters: dict[str, list[dict[str, Any]]]) -> list[tuple[str, list[tuple[str, str]], Any]] | None:
+def one_check_per_location(
+    parameters: dict[str, list[dict[str, Any]]],
+) -> list[tuple[str, list[tuple[str, str]], Any]] | None:
     """Per location: (request attribute, [(name, key)], one validator of them all); None: walk them always."""
     plan = []
     for location, source in LOCATIONS.items():
         params = parameters.get(location, [])
         if not params:
             continue
-        schema: dict[str, Any] = {"type": "object", "properties": {p["name"]: p.get("schema", p) for p in params}}
-        required = [p["name"] for p in params if p.get("required")]
+        # Connexion's operation lists a path-level parameter again after its own (operations/openapi.py
+        # extends the spec's list), and its walk checks every copy: a value must pass each of them.
+        schemas: dict[str, list[Any]] = {}
+        for p in params:
+            schemas.setdefault(p["name"], []).append(p.get("schema", p))
+        properties = {
+            name: same[0] if all(s == same[0] for s in same) else {"allOf": same} for name, same in schemas.items()
+        }
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        required = list(dict.fromkeys(p["name"] for p in params if p.get("required")))
         if required:
             schema["required"] = required
         try:
             check = jsonschema_rs.Draft4Validator(schema, validate_formats=True, formats=_RUST_FORMATS)
         except (ValueError, RecursionError):
             return None
-        keys = [(p["name"], p["name"].replace("-", "_") if location == "path" else p["name"]) for p in params]
+        keys = [(name, name.replace("-", "_") if location == "path" else name) for name in schemas]
         plan.append((source, keys, check))
     return plan
 

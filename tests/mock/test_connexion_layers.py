@@ -24,7 +24,7 @@ from contracts.openapi import Operation
 from mock_server import stack
 from mock_server.request_routing import OneRegex
 from mock_server.settings import ALL_APIS
-from mock_server.validation import CompiledParameterValidator
+from mock_server.validation import CompiledParameterValidator, one_check_per_location
 from tests.mock.test_fuzz import CREDENTIALS
 
 BAD_VALUES = ("abc", "-1", "", "1.5", "not-a-uuid", "2020-13-45", "x" * 300, "true", "null")
@@ -163,3 +163,30 @@ def test_one_regex_names_the_first_route_in_order_even_where_paths_overlap() -> 
     assert one.first("/c/12") is routes[2]
     assert one.first("/c/x") is None
     assert OneRegex(routes[1:]).first("/a/b") is routes[1]
+
+
+@pytest.mark.parametrize("api", ALL_APIS)
+def test_every_operation_checks_its_parameters_at_once(
+    make_client: Callable[..., TestClient], api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[CompiledParameterValidator] = []
+    init = CompiledParameterValidator.__init__
+
+    def recording(self: CompiledParameterValidator, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        built.append(self)
+
+    monkeypatch.setattr(CompiledParameterValidator, "__init__", recording)
+    make_client(api, own_app=True)
+    assert len(built) == len(list(operations(load_spec(api))))
+    assert all(validator.at_once is not None for validator in built), [v.parameters for v in built]
+
+
+def test_a_parameter_listed_twice_must_pass_both_of_its_schemas() -> None:
+    """Connexion lists a path-level parameter after the operation's own; its walk checks both."""
+    own = {"name": "n", "in": "path", "required": True, "schema": {"type": "integer", "maximum": 9}}
+    shared = {"name": "n", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 3}}
+    [(source, keys, check)] = one_check_per_location({"path": [own, shared]}) or []
+    assert (source, keys) == ("path_params", [("n", "n")])
+    assert check.is_valid({"n": 5})
+    assert not check.is_valid({"n": 1}) and not check.is_valid({"n": 12}) and not check.is_valid({})
