@@ -16,11 +16,12 @@ Two reasons for replacing Connexion 3.3's validators through its public `validat
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import re
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +33,9 @@ from connexion.validators.form_data import FormDataValidator
 from connexion.validators.json import JSONRequestBodyValidator, JSONResponseBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from starlette.types import Scope
+
+from mock_server.body import parsed
 
 FORMAT_CHECKER = FormatChecker(Draft4Validator.FORMAT_CHECKER.checkers)
 """Draft 4's formats plus `uuid` and `date`, as the real servers check them."""
@@ -203,9 +207,28 @@ def one_check_per_location(
 
 
 class CompiledJSONBodyValidator(JSONRequestBodyValidator):
+    def __init__(self, *, encoding: str, **kwargs: Any) -> None:
+        super().__init__(encoding=encoding, **kwargs)
+        try:
+            self._utf8 = codecs.lookup(encoding).name == "utf-8"
+        except LookupError:
+            self._utf8 = False
+
     @property
     def _validator(self) -> FastFirst:
         return _CHECKS.get(self._schema, _request)
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        """The value the body door parsed from these same bytes (it reads them as UTF-8), else Connexion's parse."""
+        data = b"".join([message async for message in stream])
+        door_parsed, value = parsed(scope, data) if self._utf8 else (False, None)
+        if door_parsed:
+            return value
+
+        async def again() -> AsyncGenerator[bytes, None]:
+            yield data
+
+        return await super()._parse(again(), scope)
 
 
 class CompiledFormBodyValidator(FormDataValidator):
