@@ -6,8 +6,8 @@ its `middlewares=` argument is the public way to choose them. What an API app le
 - Swagger UI on API paths: its layer routes every request through four Starlette routers to find that
   it is not `/<name>/ui` or `/<name>/openapi.json`; here only paths under `/<name>/` go to it, so the
   docs keep working and an API request skips the routers (docs/benchmarks.md has the costs).
-And two it replaces with the same behaviour, cheaper: routing (`OneRegexRouting`) and request validation
-(`PlannedRequestValidation`).
+And three it replaces with the same behaviour, cheaper: routing (`OneRegexRouting`), security
+(`DirectSecurity`) and request validation (`PlannedRequestValidation`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.body import ReadAsJson, RequestBody
 from mock_server.request_routing import OneRegexRouting
+from mock_server.request_security import DirectSecurity
 from mock_server.request_validation import PlannedRequestValidation
 
 
@@ -55,7 +55,7 @@ def api_middlewares(
         partial(RequestBody, max_bytes=max_body_bytes),
         *([partial(ReadAsJson, media_types=json_media_types)] if json_media_types else []),
         OneRegexRouting,
-        SecurityMiddleware,
+        DirectSecurity,
         PlannedRequestValidation,
         *([ResponseValidationMiddleware] if validate_responses else []),
         LifespanMiddleware,

@@ -36,6 +36,7 @@ from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Scope
 
 from mock_server.body import parsed
+from mock_server.direct_request import DirectRequest
 
 FORMAT_CHECKER = FormatChecker(Draft4Validator.FORMAT_CHECKER.checkers)
 """Draft 4's formats plus `uuid` and `date`, as the real servers check them."""
@@ -153,6 +154,9 @@ class CompiledParameterValidator(ParameterValidator):
     ) -> None:
         super().__init__(parameters, uri_parser, strict_validation, security_query_params)
         self.at_once = None if strict_validation else one_check_per_location(self.parameters)
+
+    def validate(self, scope: Scope) -> None:
+        self.validate_request(DirectRequest(scope, uri_parser=self.uri_parser))
 
     def validate_request(self, request: Any) -> None:
         if self.at_once is None or not all(self._passes(request, *location) for location in self.at_once):

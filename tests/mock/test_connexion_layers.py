@@ -1,12 +1,13 @@
-"""The mock's routing and request validation layers answer as the Connexion layers they replace.
+"""The mock's routing, security and request validation layers answer as the Connexion layers they replace.
 
-Differential: the same requests go first to an app with Connexion's own `RoutingMiddleware` or
-`RequestValidationMiddleware` (and its parameter walk), then to the mock as it ships; status, body and
-`Allow` must match request for request.
+Differential: the same requests go first to an app with Connexion's own `RoutingMiddleware`,
+`SecurityMiddleware` or `RequestValidationMiddleware` (and its parameter walk), then to the mock as it
+ships; status, body and `Allow` must match request for request.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from connexion.validators.parameter import ParameterValidator
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -77,14 +79,17 @@ def _request(
     return op.method.upper(), f"{path}?{query}" if query else path, headers, body
 
 
+def _good_values(spec: dict[str, Any], op: Operation) -> dict[tuple[str, str], str | None]:
+    item = spec["paths"][op.template]
+    params = [_resolved(spec, p) for p in [*item.get("parameters", []), *op.spec.get("parameters", [])]]
+    return {(p["in"], p["name"]): _plausible(p) for p in params}
+
+
 def bad_requests(api: str) -> Iterator[Request]:
     spec = load_spec(api)
     auth = CREDENTIALS.get(api, {"Authorization": "Bearer t"})
     for op in operations(spec):
-        item = spec["paths"][op.template]
-        params = [_resolved(spec, p) for p in [*item.get("parameters", []), *op.spec.get("parameters", [])]]
-        good = {(p["in"], p["name"]): _plausible(p) for p in params}
-
+        good = _good_values(spec, op)
         yield _request(op, auth, good)
         for key in good:
             yield _request(op, auth, {**good, key: None})
@@ -93,6 +98,46 @@ def bad_requests(api: str) -> Iterator[Request]:
         if "requestBody" in op.spec:
             for body, ctype in BAD_BODIES:
                 yield _request(op, auth, good, body, ctype)
+
+
+def _basic(user_pass: str) -> str:
+    return "Basic " + base64.b64encode(user_pass.encode()).decode()
+
+
+TOKEN = "layer-token"
+AUTHORIZATIONS = (
+    None,
+    "",
+    "Bearer",
+    "Bearer wrong",
+    f"Bearer {TOKEN}",
+    "Bearer mock-token",
+    "bearer mock-token",
+    "Token mock-token",
+    "Basic !!!",
+    _basic("admin"),
+    _basic("admin:wrong"),
+    _basic("admin:badger"),
+    _basic("view:view"),
+)
+
+
+def secured_requests(api: str, exported: dict[str, Any]) -> Iterator[Request]:
+    """An import that gives ZenML's first user a token, then every operation with no credential, malformed,
+    wrong and right ones, and (ZenML) its session cookie, bad and good, with and without a CSRF token."""
+    state = exported[api]
+    if "tokens" in state:
+        state["tokens"] = [{"access_token": TOKEN, "user_id": state["users"][0]["id"]}]
+    yield "PUT", "/__admin/state", {"Content-Type": "application/json"}, json.dumps({api: state}).encode()
+    spec = load_spec(api)
+    cookie = f"zenml-server-{state.get('server', {}).get('id', '')}"
+    for op in operations(spec):
+        good = _good_values(spec, op)
+        for authorization in AUTHORIZATIONS:
+            yield _request(op, {} if authorization is None else {"Authorization": authorization}, good)
+        for value, csrf in ((TOKEN, None), ("wrong", None), (TOKEN, "wrong")):
+            headers = {"Cookie": f"{cookie}={value}", "Authorization": f"Bearer {TOKEN}"}
+            yield _request(op, {**headers, **({"X-CSRF-Token": csrf} if csrf else {})}, good)
 
 
 def routed_requests(api: str) -> Iterator[Request]:
@@ -121,15 +166,19 @@ Answer = tuple[int, Any, str | None]
 
 
 def differential(
-    make_client: Callable[..., TestClient], api: str, requests: list[Request], stock: dict[tuple[Any, str], Any]
+    make_client: Callable[..., TestClient],
+    api: str,
+    requests: list[Request],
+    stock: dict[tuple[Any, str], Any],
+    any_token: bool = True,
 ) -> set[int]:
     """Each request to an app built with the `stock` replacements, then to the mock as it ships: the same
     answers, request for request. Returns the statuses seen, for the caller to check its cases reach the layer."""
     with pytest.MonkeyPatch.context() as patched:
         for (owner, name), value in stock.items():
             patched.setattr(owner, name, value)
-        expected = answers(make_client(api, own_app=True, any_token=True), requests)
-    actual = answers(make_client(api, own_app=True, any_token=True), requests)
+        expected = answers(make_client(api, own_app=True, any_token=any_token), requests)
+    actual = answers(make_client(api, own_app=True, any_token=any_token), requests)
     for request, want, got in zip(requests, expected, actual, strict=True):
         assert got == want, request
     return {status for status, _, _ in expected}
@@ -139,10 +188,18 @@ def differential(
 def test_planned_validation_answers_as_connexions_own(make_client: Callable[..., TestClient], api: str) -> None:
     stock = {
         (stack, "PlannedRequestValidation"): RequestValidationMiddleware,
+        (CompiledParameterValidator, "validate"): ParameterValidator.validate,
         (CompiledParameterValidator, "validate_request"): ParameterValidator.validate_request,
     }
     statuses = differential(make_client, api, list(bad_requests(api)), stock)
     assert {400, 415} & statuses and len(statuses) > 2, statuses  # the cases reach the validators
+
+
+@pytest.mark.parametrize("api", ALL_APIS)
+def test_direct_security_answers_as_connexions_own(make_client: Callable[..., TestClient], api: str) -> None:
+    requests = list(secured_requests(api, make_client(api).get("/__admin/state").json()))
+    statuses = differential(make_client, api, requests, {(stack, "DirectSecurity"): SecurityMiddleware}, False)
+    assert 401 in statuses and statuses - {401, 403}, statuses  # refused and let through
 
 
 @pytest.mark.parametrize("api", ALL_APIS)
