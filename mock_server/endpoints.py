@@ -37,6 +37,7 @@ from mock_server.middleware import requested_delay, sleep_unless_disconnected
 from mock_server.prefer import FittingErrors, fits, prefer
 
 FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+NO_QUERY = QueryParams()
 DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 """What splits the one value of a non-exploded query array, by style (OpenAPI 3.0)."""
 
@@ -232,7 +233,7 @@ class Endpoint:
             key, convert = self.path.get(name, (name, _same))
             args[key] = convert(value)
         if self.query:
-            sent = QueryParams(scope["query_string"])
+            sent = QueryParams(scope["query_string"]) if scope["query_string"] else NO_QUERY
             for q in self.query:
                 if q.name in sent:
                     args[q.key] = q.read(sent.getlist(q.name))

@@ -11,6 +11,7 @@ import pytest
 from mock_server import Settings, create_app
 from mock_server.cli import banner, parse
 from mock_server.fixtures import FixtureError
+from mock_server.routing import PathTable
 
 AUTH = {"Authorization": "Bearer mock-token"}
 PIPELINE = "ba6d91f0-3d61-4f40-8b26-43d9f7559df9"
@@ -237,3 +238,16 @@ def test_banner_shows_urls_and_credentials() -> None:
     zenml = banner(Settings(apis=("zenml-pipelines", "esper-stages")))
     assert "credentials: POST /api/v1/login with the form username=default&password=, then" in zenml
     assert "credentials: Authorization: Bearer mock-token" in zenml
+
+
+def test_the_path_table_names_the_first_documented_route_that_matches() -> None:
+    specs = {
+        "a": {"paths": {"/x/{id}": {"get": {"operationId": "getX"}}, "/x/new": {"post": {"operationId": "newX"}}}},
+        "b": {"paths": {"/x/new": {"put": {"operationId": "putX"}}, "/y.json": {"get": {"operationId": "y"}}}},
+    }
+    table = PathTable(specs)
+    assert (table.owner("/x/new"), table.allow("/x/new")) == ("a", "GET, HEAD")
+    assert table.match("/x/7/") is None and table.match("/yxjson") is None and table.allow("/y.json") == "GET, HEAD"
+    table.set_spec("a", {"paths": {}})
+    assert table.owner("/x/new") == "b" and table.owner("/x/7") == "b"  # the nearest by shared segments
+    assert PathTable({}).match("/") is None
