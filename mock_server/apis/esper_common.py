@@ -72,14 +72,12 @@ def page(items: Sequence[Any], limit: str | None, offset: str | None) -> dict[st
     """A DRF limit/offset page of the raw `limit`/`offset` query values; `next`/`previous` are the
     request's own absolute URL with only limit/offset changed (as DRF builds them), or null."""
     size, start = limit_offset(limit, offset)
-    url = str(context.request.url)
-    previous = None
-    if start > 0:
-        previous = with_query(url, limit=size, offset=start - size if start - size > 0 else None)
+    more = start + size < len(items)
+    url = str(context.request.url) if start > 0 or more else ""  # a first and only page needs no link
     return {
         "count": len(items),
-        "next": with_query(url, limit=size, offset=start + size) if start + size < len(items) else None,
-        "previous": previous,
+        "next": with_query(url, limit=size, offset=start + size) if more else None,
+        "previous": with_query(url, limit=size, offset=start - size if start - size > 0 else None) if start else None,
         "results": list(items[start : start + size]),
     }
 
