@@ -12,14 +12,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from contracts import load_spec, pointer
 from mock_server.routing import PathTable
+
+if TYPE_CHECKING:
+    from openapi_core import OpenAPI
 
 Violation = dict[str, Any]
 MAX_GOT_CHARS = 200
@@ -61,6 +62,8 @@ class _Request:
         self.path = exchange.path
         self.body = exchange.body
         self.content_type = headers.get("content-type", "").lower()
+        from openapi_core.datatypes import RequestParameters  # loaded by _openapi already
+
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(exchange.query), header=headers, cookie=ImmutableMultiDict(cookies)
         )
@@ -78,6 +81,8 @@ class _Response:
 def _openapi(api: str) -> OpenAPI:
     """The spec with its servers made relative (the proxy sits wherever it is started, not on the real host)
     and OAuth2 schemes checked as the bearer tokens they issue."""
+    from openapi_core import OpenAPI  # here, not at the top: a fifth of the mock's start-up, for proxies only
+
     spec = copy.deepcopy(load_spec(api))
     spec["servers"] = [{"url": "/"}]
     schemes = spec.get("components", {}).get("securitySchemes", {})
