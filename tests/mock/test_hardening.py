@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 
+import orjson
 import pytest
 
 from mock_server import Settings, create_app
@@ -36,14 +37,15 @@ def test_chunked_json_body_is_accepted(make_client) -> None:
 def test_a_json_body_is_parsed_once_by_the_door(make_client, monkeypatch: pytest.MonkeyPatch, content) -> None:
     """The body validator and the handler's arguments take the door's value, not a parse of their own."""
     client = make_client("esper-stages", validate_responses=False)  # its validator parses the response
-    calls: list[str] = []
-    loads = json.loads
-    monkeypatch.setattr(json, "loads", lambda text, **kw: calls.append(text) or loads(text, **kw))
+    calls: list[str | bytes] = []
+    for parser in (json, orjson):
+        loads = parser.loads
+        monkeypatch.setattr(parser, "loads", lambda text, loads=loads, **kw: calls.append(text) or loads(text, **kw))
     response = client.post(STAGES, content=content, headers=JSON)
     monkeypatch.undo()
     assert response.status_code == 200, response.text
     assert response.json()["content"]["name"] == "Parsed once"
-    assert calls == ['{"name": "Parsed once"}']
+    assert calls == [b'{"name": "Parsed once"}']
 
 
 def test_chunked_body_over_the_limit_is_413(make_client) -> None:
