@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import copy
 import sqlite3
+import uuid
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 from starlette.testclient import TestClient
 
 from conformance.properties import bind
 from conformance.properties import zenml_pipelines as properties
 from contracts import load_spec
+from mock_server.api import Context
 from mock_server.apis.zenml_pipelines import state as zenml_state
 from mock_server.apis.zenml_pipelines.query import like
+from mock_server.fixtures import FIXTURES_DIR, read_yaml
+from mock_server.ids_and_clocks import Clock, Ids
 from mock_server.testing import serve
 
 PIPELINES = "/api/v1/pipelines"
@@ -845,3 +850,24 @@ def test_prefer_code_without_example_is_worded_as_its_documented_schema(
     assert response.status_code == code
     assert response.json() == ["ValueError", f"1 validation error:\n  Response {code} requested with a Prefer header."]
     assert client.get(f"{PIPELINES}/{ALPHA}").status_code == 200  # nothing was deleted
+
+
+# The store's indexes
+
+
+@given(
+    st.uuids(), st.sampled_from([str, lambda u: str(u).upper(), lambda u: u.hex, lambda u: f"{{{u}}}", lambda u: u.urn])
+)
+def test_an_id_in_any_spelling_is_the_uuid_the_server_prints(value: uuid.UUID, spell: Any) -> None:
+    assert zenml_state.canonical_uuid(spell(value)) == str(value)
+
+
+def test_a_pipeline_stored_out_of_creation_order_takes_its_place_in_the_list() -> None:
+    """A new pipeline usually goes last; one created no later than the last (a tie of the clock) is put in order."""
+    fixture = read_yaml(FIXTURES_DIR / "zenml-pipelines.yaml")
+    state = zenml_state.State.from_fixture(fixture, Context(ids=Ids(1), clock=Clock(seeded=True)))
+    last = state.by_project[PROJECT][-1]
+    high, low = f"{'f' * 8}-0000-4000-8000-{'0' * 12}", f"{'0' * 8}-0000-4000-8000-{'0' * 12}"
+    for pipeline_id in (high, low):
+        state.add_pipeline({**last, "id": pipeline_id, "name": pipeline_id, "tags": []})
+    assert [p["id"] for p in state.by_project[PROJECT][-3:]] == [low, last["id"], high]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,8 +25,14 @@ MAX_TOKENS = 10_000
 a default server never expire, so without a bound every login would grow the state for ever."""
 
 
+PRINTED_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A UUID as the server prints it, which is how clients send it back (answered without parsing)."""
+
+
 def canonical_uuid(value: str) -> str | None:
     """The server parses ids as UUIDs (any spelling) and prints them lower case with hyphens."""
+    if isinstance(value, str) and PRINTED_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
@@ -156,7 +163,11 @@ class State:
         """Store a new pipeline and index it (a new one is usually last: the clock only moves forward)."""
         self.pipelines[pipeline["id"]] = pipeline
         self.owned.add(pipeline["id"])
-        bisect.insort(self.by_project.setdefault(pipeline["project_id"], []), pipeline, key=created_order)
+        ordered = self.by_project.setdefault(pipeline["project_id"], [])
+        if ordered and created_order(ordered[-1]) > created_order(pipeline):
+            bisect.insort(ordered, pipeline, key=created_order)
+        else:
+            ordered.append(pipeline)
         self.by_name[(pipeline["project_id"], pipeline["name"])] = pipeline["id"]
 
     def remove_pipeline(self, pipeline_id: str) -> None:
