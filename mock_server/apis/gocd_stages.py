@@ -14,7 +14,7 @@ Stage runs start when GoCD schedules a pipeline, which this API cannot do: the a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Self
 
@@ -62,6 +62,9 @@ class State:
     users: dict[str, dict[str, Any]]
     pipelines: list[dict[str, Any]]
     runs: list[dict[str, Any]]
+    """Add a run with `add_run`, which keeps the history index in step."""
+    histories: dict[tuple[str, str], tuple[dict[str, Any], ...]] = field(default_factory=dict, repr=False)
+    """Each stage's runs in history order, by lowered names: every history page read sorted them all."""
 
     @classmethod
     def from_fixture(cls, data: Mapping[str, Any], ctx: Context) -> Self:
@@ -103,10 +106,19 @@ class State:
         stages = pipeline["stages"] if pipeline else []
         return next((s for s in stages if same(s["name"], stage_name)), None)
 
-    def history(self, pipeline_name: str, stage_name: str) -> list[dict[str, Any]]:
-        pipeline, stage = pipeline_name.lower(), stage_name.lower()  # `same`, each name lowered once
-        runs = [r for r in self.runs if r["name"].lower() == stage and r["pipeline_name"].lower() == pipeline]
-        return sorted(runs, key=newest_first)
+    def history(self, pipeline_name: str, stage_name: str) -> tuple[dict[str, Any], ...]:
+        key = pipeline, stage = pipeline_name.lower(), stage_name.lower()  # `same`, each name lowered once
+        runs = self.histories.get(key)
+        if runs is None:
+            found = [r for r in self.runs if r["name"].lower() == stage and r["pipeline_name"].lower() == pipeline]
+            runs = tuple(sorted(found, key=newest_first))
+            if runs:  # names without runs are not kept: any name can be asked for
+                self.histories[key] = runs
+        return runs
+
+    def add_run(self, run: dict[str, Any]) -> None:
+        self.runs.append(run)
+        self.histories.pop((run["pipeline_name"].lower(), run["name"].lower()), None)
 
     def now_ms(self) -> int:
         return int(self.ctx.clock.now().timestamp() * 1000)
@@ -262,7 +274,7 @@ def admin_start_stage_run(state: State, body: Mapping[str, Any]) -> dict[str, An
             for job in config["jobs"]
         ],
     }
-    state.runs.append(run)
+    state.add_run(run)
     return run
 
 
