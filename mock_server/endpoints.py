@@ -74,6 +74,10 @@ def _python_name(name: str) -> str:
     return re.sub(r"^[^a-zA-Z_]+", "", re.sub(r"[^0-9a-zA-Z_]", "", name))
 
 
+IMMUTABLE = (str, int, float, bool, type(None))
+"""Defaults a handler cannot change, so not copied per request (a list or object default is)."""
+
+
 @dataclass(frozen=True)
 class Query:
     """One declared query parameter: where it comes from, how it is read and typed, its default."""
@@ -238,7 +242,7 @@ class Endpoint:
                 if q.name in sent:
                     args[q.key] = q.read(sent.getlist(q.name))
                 elif q.has_default:
-                    args[q.key] = q.convert(copy.deepcopy(q.default))
+                    args[q.key] = q.convert(q.default if isinstance(q.default, IMMUTABLE) else copy.deepcopy(q.default))
         if self.body is not None:
             mimetype = content_type.split(";", 1)[0].strip().lower() or "application/octet-stream"
             args[self.body.key] = await self.body.read(scope, receive, mimetype)
