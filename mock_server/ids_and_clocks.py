@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import random
-import uuid
+import secrets
 from collections.abc import Container
 from datetime import UTC, datetime, timedelta
 
 SEEDED_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+def version_4(bits: int) -> str:
+    """`str(uuid.UUID(int=bits, version=4))` without building a UUID object, at a third of its cost."""
+    bits = (bits & ~(0xF000 << 64) | 4 << 76) & ~(0xC000 << 48) | 0x8000 << 48
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class Ids:
     """UUIDs and counters; with a seed the same sequence comes out run after run."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self._random = random.Random(seed) if seed is not None else None
+        self._seeded = seed is not None
+        self._random = random.Random(seed)  # without a seed, seeded from os.urandom
         self._counters: dict[str, int] = {}
 
     def uuid(self, taken: Container[str] = ()) -> str:
@@ -23,17 +31,14 @@ class Ids:
         A seeded sequence starts again on every reset, so after an exported state is imported its next
         values are ids that state already holds: they are skipped, never reused."""
         while True:
-            if self._random is None:
-                value = str(uuid.uuid4())
-            else:
-                value = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+            value = version_4(self._random.getrandbits(128))
             if value not in taken:
                 return value
 
     def token(self, taken: Container[str] = ()) -> str:
-        """An opaque secret (access tokens), not in `taken`."""
+        """An opaque secret (access tokens), not in `taken`: from the OS's randomness unless seeded."""
         while True:
-            value = self.uuid().replace("-", "")
+            value = self.uuid().replace("-", "") if self._seeded else secrets.token_hex(16)
             if value not in taken:
                 return value
 

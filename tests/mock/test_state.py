@@ -3,11 +3,16 @@ after importing an exported state a new object must skip the ids that state hold
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
+
+from mock_server.ids_and_clocks import Ids, version_4
 
 ESPER = {"Authorization": "Bearer mock-token"}
 STAGES = "/v0/pipelines/ba6d91f0-3d61-4f40-8b26-43d9f7559df9/stages/"
@@ -120,3 +125,14 @@ def test_instabase_update_after_reset_and_import_keeps_the_earlier_update(make_c
     ok(client.post("/api/v1/jobs/pipelines", json={"job_id": empty_job, "pipeline_ids": [udit]}, headers=ESPER))
     jobs = {j["job_id"]: j["pipeline_ids"] for j in client.get("/__admin/state").json()["instabase-flow"]["jobs"]}
     assert jobs[seed_job] == [udit] and jobs[empty_job] == [udit]
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_a_new_id_is_the_version_4_uuid_of_its_bits(bits: int) -> None:
+    assert version_4(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+def test_seeded_ids_and_tokens_repeat_and_unseeded_tokens_do_not() -> None:
+    assert [Ids(7).uuid(), Ids(7).token()] == [Ids(7).uuid(), Ids(7).token()]
+    assert Ids().token() != Ids().token()
+    assert len(Ids().token()) == 32
