@@ -15,7 +15,7 @@ MEMORY_LIMIT_MB = 300.0
 
 
 def medians(rounds: list[dict[str, Any]]) -> dict[str, float]:
-    keys = ("rps", "p50_ms", "p90_ms", "p99_ms", "mean_ms")
+    keys = [key for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "cpu_us") if all(key in r for r in rounds)]
     return {key: round(statistics.median(r[key] for r in rounds), 3) for key in keys}
 
 
@@ -119,6 +119,11 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
         for row in results["throughput"]:
             lines.append(_throughput_line(row))
+        lines += ["", "### Server CPU per request (µs: the process's CPU time over the requests it answered)", ""]
+        lines.append("| API | workload | mock | Prism | Prism quiet | ceiling | mock / ceiling (CPU) |")
+        lines.append("|---|---|---:|---:|---:|---:|---:|")
+        for row in results["throughput"]:
+            lines.append(_cpu_line(row))
         if any("candidate" in row["servers"] for row in results["throughput"]):
             lines += ["", "### Candidate (a second mock, side by side)", ""]
             lines.append(
@@ -176,9 +181,12 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+SERVER_KINDS = ("mock", "prism", "prism-quiet", "ceiling")
+
+
 def _throughput_line(row: dict[str, Any]) -> str:
     servers = row["servers"]
-    kinds = ("mock", "prism", "prism-quiet", "ceiling")
+    kinds = SERVER_KINDS
 
     def med(kind: str, key: str) -> float | None:
         return servers[kind]["median"][key] if kind in servers else None
@@ -193,6 +201,17 @@ def _throughput_line(row: dict[str, Any]) -> str:
     errors = sum(r["status_errors"] + r["socket_errors"] for cell in servers.values() for r in cell["rounds"])
     ratios = " | ".join(ratio(kind) for kind in kinds[1:])
     return f"| {row['api']} | {row['workload']} | {rps} | {ratios} | {p50} | {p99} | {errors} |"
+
+
+def _cpu_line(row: dict[str, Any]) -> str:
+    """CPU per request: the ceiling's is the share uvicorn and the sockets take, the rest is the app's."""
+    servers = row["servers"]
+    cpu = {kind: servers[kind]["median"].get("cpu_us") if kind in servers else None for kind in SERVER_KINDS}
+    mock, ceiling = cpu["mock"], cpu["ceiling"]
+    ratio = _fmt(_ratio(ceiling, mock)) if mock and ceiling else "n/a"
+    return (
+        f"| {row['api']} | {row['workload']} | " + " | ".join(_fmt(cpu[k], 0) for k in SERVER_KINDS) + f" | {ratio} |"
+    )
 
 
 def _candidate_line(row: dict[str, Any]) -> str:

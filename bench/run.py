@@ -136,19 +136,26 @@ def run_throughput(args: argparse.Namespace, target: Target) -> list[dict[str, A
         for workload, requests in target.workloads.items():
             cell: dict[str, dict[str, Any]] = {kind: {"rounds": []} for kind in running}
 
-            def once(kind: str, seconds: float, salt: str, requests: tuple[Request, ...] = requests) -> load.Load:
+            def once(kind: str, seconds: float, salt: str, requests: tuple[Request, ...] = requests) -> dict[str, Any]:
+                """One round's figures, with the server's CPU time per request answered (not inflated, as
+                throughput is, when the load generator or a neighbour takes the core)."""
                 prepare(kind)
-                return load.run(
+                before = running[kind].cpu_seconds()
+                result = load.run(
                     args.loadgen, running[kind].port, target.headers, requests, seconds, args.connections, salt
                 )
+                used = running[kind].cpu_seconds() - before
+                return {
+                    **result.as_dict(),
+                    "cpu_us": round(used / result.requests * 1e6, 1) if result.requests else 0.0,
+                }
 
             for kind in running:
                 once(kind, args.warmup, f"w{kind}")
             # Rounds interleave the servers, so a noisy moment on the machine hits all of them alike.
             for rnd in range(args.rounds):
                 for kind in running:
-                    result = once(kind, args.seconds, f"r{rnd}{kind}")
-                    cell[kind]["rounds"].append(result.as_dict())
+                    cell[kind]["rounds"].append(once(kind, args.seconds, f"r{rnd}{kind}"))
             for kind in running:
                 cell[kind]["median"] = report.medians(cell[kind]["rounds"])
                 cell[kind]["responses"] = {
