@@ -118,6 +118,19 @@ class Query:
         return self.convert(values[-1].split(self.delimiter))
 
 
+async def _received(receive: Receive) -> bytes:
+    """The body's bytes as the layers outside replay them (the door has read and bounded it already); a
+    Starlette `Request` would build a stream object per request for the same loop."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
 @dataclass(frozen=True)
 class Body:
     """The request body as a handler gets it: parsed by its media type, or the schema's default."""
@@ -158,7 +171,7 @@ class Body:
                 values = form.getlist(name)
                 typed[name] = convert(values if array else values[-1])
             return typed
-        data = await Request(scope, receive).body()
+        data = await _received(receive)
         door_parsed, value = parsed(scope, data)
         if data and not door_parsed:  # the schema's default put in by Connexion, or a body not labelled JSON
             # A body not labelled JSON was validated by Connexion as the operation's declared JSON but comes
