@@ -154,7 +154,7 @@ class RequestBody:
             return
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             raise self._too_large()
-        data = await self._read(receive)
+        data = await read_body(receive, self.max_bytes)
         if data and is_json(content_type):
             scope = {**scope, PARSED: (data, decode_json(data, self.max_depth))}
         if chunked or length is None:
@@ -171,23 +171,31 @@ class RequestBody:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, receive: Receive) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return b"".join(chunks)
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise self._too_large()
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
     def _too_large(self) -> ApiError:
-        return ApiError(413, f"The request body is over {self.max_bytes} bytes; send less.", kind="payload_too_large")
+        return too_large(self.max_bytes)
+
+
+def too_large(max_bytes: float) -> ApiError:
+    return ApiError(413, f"The request body is over {max_bytes} bytes; send less.", kind="payload_too_large")
+
+
+async def read_body(receive: Receive, max_bytes: float = math.inf) -> bytes:
+    """The body's bytes, up to a client that went away; a 413 past `max_bytes`. The door reads a request's
+    body with its bound; inner layers read what it replays (a Starlette `Request` would build a stream for
+    the same loop)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large(max_bytes)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 class ReadAsJson:

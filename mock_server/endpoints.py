@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server import notes
 from mock_server.api import ApiError, Handler, Reply
-from mock_server.body import decode_json, is_json, parsed
+from mock_server.body import decode_json, is_json, parsed, read_body
 from mock_server.errors import asgi_error, asgi_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 from mock_server.prefer import FittingErrors, fits, prefer
@@ -75,7 +75,7 @@ def _python_name(name: str) -> str:
 
 
 IMMUTABLE = (str, int, float, bool, type(None))
-"""Defaults a handler cannot change, so not copied per request (a list or object default is)."""
+"""Defaults a handler cannot change, so passed as they are."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,8 @@ class Query:
     convert: Callable[[Any], Any]
     default: Any
     has_default: bool
+    copy_default: bool
+    """A list or object default is copied for each request, since a handler may change what it gets."""
 
     @classmethod
     def of(cls, parameter: Mapping[str, Any]) -> Query:
@@ -108,6 +110,7 @@ class Query:
             _typed(schema),
             schema.get("default"),
             has_default,
+            not isinstance(schema.get("default"), IMMUTABLE),
         )
 
     def read(self, values: list[str]) -> Any:
@@ -117,18 +120,9 @@ class Query:
             return self.convert(values)
         return self.convert(values[-1].split(self.delimiter))
 
-
-async def _received(receive: Receive) -> bytes:
-    """The body's bytes as the layers outside replay them (the door has read and bounded it already); a
-    Starlette `Request` would build a stream object per request for the same loop."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks)
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    def filled(self) -> Any:
+        """The default, for a request that does not send this parameter."""
+        return self.convert(copy.deepcopy(self.default) if self.copy_default else self.default)
 
 
 @dataclass(frozen=True)
@@ -171,7 +165,7 @@ class Body:
                 values = form.getlist(name)
                 typed[name] = convert(values if array else values[-1])
             return typed
-        data = await _received(receive)
+        data = await read_body(receive)
         door_parsed, value = parsed(scope, data)
         if data and not door_parsed:  # the schema's default put in by Connexion, or a body not labelled JSON
             # A body not labelled JSON was validated by Connexion as the operation's declared JSON but comes
@@ -255,7 +249,7 @@ class Endpoint:
                 if q.name in sent:
                     args[q.key] = q.read(sent.getlist(q.name))
                 elif q.has_default:
-                    args[q.key] = q.convert(q.default if isinstance(q.default, IMMUTABLE) else copy.deepcopy(q.default))
+                    args[q.key] = q.filled()
         if self.body is not None:
             mimetype = content_type.split(";", 1)[0].strip().lower() or "application/octet-stream"
             args[self.body.key] = await self.body.read(scope, receive, mimetype)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
 import secrets
 from collections.abc import Container
 from datetime import UTC, datetime, timedelta
 
 SEEDED_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+"""A UUID in its usual spelling (any case): what `uuid.UUID` accepts without parsing being needed."""
 
 
 def version_4(bits: int) -> str:

@@ -36,12 +36,10 @@ from starlette.types import Scope
 
 from mock_server.body import parsed
 from mock_server.direct_request import DirectRequest
+from mock_server.ids_and_clocks import CANONICAL_UUID
 
 FORMAT_CHECKER = FormatChecker(Draft4Validator.FORMAT_CHECKER.checkers)
 """Draft 4's formats plus `uuid` and `date`, as the real servers check them."""
-
-
-CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @FORMAT_CHECKER.checks("uuid", raises=ValueError)

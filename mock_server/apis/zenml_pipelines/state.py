@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Self
 
 from mock_server.api import Context
 from mock_server.apis.zenml_pipelines.errors import ServerError
+from mock_server.ids_and_clocks import CANONICAL_UUID
 
 Record = dict[str, Any]
 MAX_TOKENS = 10_000
@@ -25,14 +25,10 @@ MAX_TOKENS = 10_000
 a default server never expire, so without a bound every login would grow the state for ever."""
 
 
-PRINTED_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-"""A UUID as the server prints it, which is how clients send it back (answered without parsing)."""
-
-
 def canonical_uuid(value: str) -> str | None:
     """The server parses ids as UUIDs (any spelling) and prints them lower case with hyphens."""
-    if isinstance(value, str) and PRINTED_UUID.fullmatch(value):
-        return value
+    if isinstance(value, str) and CANONICAL_UUID.fullmatch(value):
+        return value.lower()  # the usual spelling needs no parse
     try:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
