@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("DocsUnder (Swagger UI, passed by)", "mock_server/stack.py", "__call__"),
     ("RequestBody (body door)", "mock_server/body.py", "__call__"),
     ("OneRegexRouting (+ Connexion's RoutingOperation)", "connexion/middleware/routing.py", "__call__"),
-    ("DirectSecurity (Connexion's checks)", "mock_server/request_security.py", "__call__"),
+    ("CheckedSecurity (the API's checks, Connexion's rules)", "mock_server/request_security.py", "__call__"),
     ("PlannedRequestValidation (Connexion's checks)", "mock_server/request_validation.py", "__call__"),
     ("LifespanMiddleware", "connexion/middleware/lifespan.py", "__call__"),
     ("ContextMiddleware", "connexion/middleware/context.py", "__call__"),

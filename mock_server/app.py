@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server import admin, notes, sessions
 from mock_server.api import ApiError, MockApi
 from mock_server.apis import load_api
-from mock_server.auth import accepting_any, security_map
+from mock_server.auth import Verifier, accepting_any
 from mock_server.body import ADMIN_MAX_DEPTH, RequestBody
 from mock_server.contract_check import ContractCheck
 from mock_server.endpoints import Endpoints
@@ -111,13 +111,12 @@ def _api_app(runtime: Runtime, slot: Slot, table: PathTable) -> ConnexionMiddlew
     ui = SwaggerUIOptions(spec_path=f"/{api.name}/openapi.json", swagger_ui_path=f"/{api.name}/ui")
     session_cookie = api.session_cookie
     cookie = (lambda: session_cookie(state())) if session_cookie else (lambda: None)
+    verifier = Verifier(checker, cookie)
     middlewares = api_middlewares(
-        f"/{api.name}/", settings.validate_responses, settings.max_body_bytes, api.json_media_types
+        f"/{api.name}/", settings.validate_responses, settings.max_body_bytes, api.json_media_types, verifier
     )
     endpoints = Endpoints(api.handlers, state, api.render_error)
-    app = ConnexionMiddleware(
-        endpoints, security_map=security_map(checker, cookie), swagger_ui_options=ui, middlewares=middlewares
-    )
+    app = ConnexionMiddleware(endpoints, swagger_ui_options=ui, middlewares=middlewares)
     app.add_api(
         dict(slot.spec),
         base_path="",

@@ -1,4 +1,4 @@
-"""Connexion's request as its security and parameter checks read it, with no `__getattr__` detour.
+"""Connexion's request as its parameter checks read it, with no `__getattr__` detour.
 
 Connexion 3.3's `ConnexionRequest` reaches a Starlette request's `headers`, `cookies` and `scope` through
 `__getattr__`, which Python calls only after an ordinary lookup has failed: about half a microsecond

@@ -7,7 +7,7 @@ its `middlewares=` argument is the public way to choose them. What an API app le
   it is not `/<name>/ui` or `/<name>/openapi.json`; here only paths under `/<name>/` go to it, so the
   docs keep working and an API request skips the routers (docs/benchmarks.md has the costs).
 And three it replaces with the same behaviour, cheaper: routing (`OneRegexRouting`), security
-(`DirectSecurity`) and request validation (`PlannedRequestValidation`).
+(`CheckedSecurity`, which asks the API's `Verifier`) and request validation (`PlannedRequestValidation`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.auth import Verifier
 from mock_server.body import ReadAsJson, RequestBody
 from mock_server.request_routing import OneRegexRouting
-from mock_server.request_security import DirectSecurity
+from mock_server.request_security import CheckedSecurity
 from mock_server.request_validation import PlannedRequestValidation
 
 
@@ -44,7 +45,11 @@ class DocsUnder(SwaggerUIMiddleware):
 
 
 def api_middlewares(
-    docs_prefix: str, validate_responses: bool, max_body_bytes: int, json_media_types: frozenset[str]
+    docs_prefix: str,
+    validate_responses: bool,
+    max_body_bytes: int,
+    json_media_types: frozenset[str],
+    verifier: Verifier,
 ) -> list[Any]:
     """Connexion's default layers in its order, less those the API's requests never need, and the body
     door (with, for an API that reads other media types as JSON, their relabelling) just before routing."""
@@ -55,7 +60,7 @@ def api_middlewares(
         partial(RequestBody, max_bytes=max_body_bytes),
         *([partial(ReadAsJson, media_types=json_media_types)] if json_media_types else []),
         OneRegexRouting,
-        DirectSecurity,
+        partial(CheckedSecurity, verifier=verifier),
         PlannedRequestValidation,
         *([ResponseValidationMiddleware] if validate_responses else []),
         LifespanMiddleware,

@@ -17,6 +17,7 @@ import pytest
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
+from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler, OAuthSecurityHandler
 from connexion.validators.parameter import ParameterValidator
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -24,6 +25,8 @@ from starlette.testclient import TestClient
 from contracts import load_spec, operations
 from contracts.openapi import Operation
 from mock_server import stack
+from mock_server.api import BasicAuth, CookieToken, Token
+from mock_server.auth import CSRF_HEADER, Verifier
 from mock_server.request_routing import OneRegex
 from mock_server.settings import ALL_APIS
 from mock_server.validation import CompiledParameterValidator, one_check_per_location
@@ -195,10 +198,78 @@ def test_planned_validation_answers_as_connexions_own(make_client: Callable[...,
     assert {400, 415} & statuses and len(statuses) > 2, statuses  # the cases reach the validators
 
 
+def connexion_handlers(verifier: Verifier) -> dict[str, type]:
+    """Connexion's security handler of each scheme type, its function the API's `verify` (the reference the
+    mock's own checks are held to), and the session cookie read first, as `mock_server.auth` documents."""
+    verify = verifier.verify
+
+    def from_cookie(request: Any) -> CookieToken | None:
+        name = verifier.cookie_name()
+        value = request.cookies.get(name) if name else None
+        return CookieToken(value, request.headers.get(CSRF_HEADER)) if value else None
+
+    def cookie_first(check: Callable[..., Any], header_check: Callable[..., Any]) -> Callable[[Any], Any]:
+        def wrapper(request: Any) -> Any:
+            cookie = from_cookie(request)
+            return header_check(request) if cookie is None else check(request, cookie)
+
+        return wrapper
+
+    def token(value: str, *_: Any, **__: Any) -> Any:
+        return verify(Token(value))
+
+    def with_scope(principal: Any) -> Any:
+        return None if principal is None else {"scope": [], **principal}
+
+    class Bearer(BearerSecurityHandler):
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return token
+
+        def _get_verify_func(self, function: Any) -> Any:
+            check = self._generic_check(lambda cookie, *_, **__: verify(cookie), "Provided token is not valid")
+            return cookie_first(check, super()._get_verify_func(function))
+
+    class ApiKey(ApiKeySecurityHandler):
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return token
+
+    class Basic(BasicSecurityHandler):
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+            return lambda username, password, *_, **__: verify(BasicAuth(username, password))
+
+    class OAuth(OAuthSecurityHandler):
+        def get_tokeninfo_func(self, security_definition: dict[str, Any]) -> Any:
+            return lambda value, *_, **__: with_scope(verify(Token(value)))
+
+        @classmethod
+        def get_scope_validate_func(cls, security_definition: dict[str, Any]) -> Any:
+            return lambda required, granted: True
+
+        def _get_verify_func(self, token_info_func: Any, scope_validate_func: Any, required_scopes: Any) -> Any:
+            check = self._generic_check(
+                lambda cookie, *_, **__: with_scope(verify(cookie)), "Provided token is not valid"
+            )
+            header_check = super()._get_verify_func(token_info_func, scope_validate_func, required_scopes)
+            return cookie_first(check, header_check)
+
+    return {"bearer": Bearer, "apiKey": ApiKey, "basic": Basic, "oauth2": OAuth}
+
+
+class ConnexionSecurity(SecurityMiddleware):
+    """Connexion's own security layer where the mock's `CheckedSecurity` stands, asking the same `Verifier`."""
+
+    def __init__(self, app: Any, verifier: Verifier) -> None:
+        super().__init__(app)
+        self.verifier = verifier
+
+    def add_api(self, specification: Any, **kwargs: Any) -> Any:
+        return super().add_api(specification, **{**kwargs, "security_map": connexion_handlers(self.verifier)})
+
+
 @pytest.mark.parametrize("api", ALL_APIS)
-def test_direct_security_answers_as_connexions_own(make_client: Callable[..., TestClient], api: str) -> None:
+def test_checked_security_answers_as_connexions_own(make_client: Callable[..., TestClient], api: str) -> None:
     requests = list(secured_requests(api, make_client(api).get("/__admin/state").json()))
-    statuses = differential(make_client, api, requests, {(stack, "DirectSecurity"): SecurityMiddleware}, False)
+    statuses = differential(make_client, api, requests, {(stack, "CheckedSecurity"): ConnexionSecurity}, False)
     assert 401 in statuses and statuses - {401, 403}, statuses  # refused and let through
 
 
