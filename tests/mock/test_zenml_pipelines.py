@@ -862,6 +862,15 @@ def test_an_id_in_any_spelling_is_the_uuid_the_server_prints(value: uuid.UUID, s
     assert zenml_state.canonical_uuid(spell(value)) == str(value)
 
 
+@given(st.text(alphabet="0123456789abcdefABCDEF-{}urn:id", max_size=45))
+def test_what_is_an_id_is_what_the_uuid_parser_takes(value: str) -> None:
+    try:
+        parsed: str | None = str(uuid.UUID(value))
+    except ValueError:
+        parsed = None
+    assert zenml_state.canonical_uuid(value) == parsed
+
+
 def test_a_pipeline_stored_out_of_creation_order_takes_its_place_in_the_list() -> None:
     """A new pipeline usually goes last; one created no later than the last (a tie of the clock) is put in order."""
     fixture = read_yaml(FIXTURES_DIR / "zenml-pipelines.yaml")

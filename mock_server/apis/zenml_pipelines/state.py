@@ -27,8 +27,11 @@ a default server never expire, so without a bound every login would grow the sta
 
 def canonical_uuid(value: str) -> str | None:
     """The server parses ids as UUIDs (any spelling) and prints them lower case with hyphens."""
-    if isinstance(value, str) and CANONICAL_UUID.fullmatch(value):
-        return value.lower()  # the usual spelling needs no parse
+    if isinstance(value, str):
+        if CANONICAL_UUID.fullmatch(value):
+            return value.lower()  # the usual spelling needs no parse
+        if len(value) < 32:  # a name: every spelling `uuid.UUID` takes has the 32 hex digits
+            return None
     try:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
