@@ -73,16 +73,19 @@ class JoinedWrites:
 class BoundedProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._head_deadline: asyncio.TimerHandle | None = None
+        self._head_since: float | None = None
+        """When the request head being read began (its connection, or its first byte); None between heads."""
+        self._head_timer: asyncio.TimerHandle | None = None
         self._url_bytes = self._header_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.writes = JoinedWrites(transport, self.loop)
         super().connection_made(self.writes)  # type: ignore[arg-type]
-        self._arm()
+        self._head_begun()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
         super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
@@ -92,8 +95,8 @@ class BoundedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._url_bytes = self._header_bytes = 0
-        if self._head_deadline is None:
-            self._arm()
+        if self._head_since is None:
+            self._head_begun()
 
     def on_url(self, url: bytes) -> None:
         self._url_bytes += len(url)
@@ -110,7 +113,7 @@ class BoundedProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        self._head_since = None
         if not self.transport.is_closing():
             super().on_headers_complete()
             self._offer_close()
@@ -137,13 +140,22 @@ class BoundedProtocol(HttpToolsProtocol):
 
         self.scope.setdefault("extensions", {})[CLOSE] = {"close": close}
 
-    def _arm(self) -> None:
-        self._head_deadline = self.loop.call_later(HEAD_TIMEOUT_S, self.transport.close)
+    def _head_begun(self) -> None:
+        self._head_since = self.loop.time()
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_at(self._head_since + HEAD_TIMEOUT_S, self._head_due)
 
-    def _disarm(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
+    def _head_due(self) -> None:
+        """One timer per connection at a time, not one per request (2.5 µs each to arm and cancel): when it
+        rings, a head begun HEAD_TIMEOUT_S ago is cut off, a later one gets the timer set for its own hour."""
+        self._head_timer = None
+        if self._head_since is None:
+            return  # between heads: the next one sets the timer again
+        due = self._head_since + HEAD_TIMEOUT_S
+        if self.loop.time() >= due:
+            self.transport.close()
+        else:
+            self._head_timer = self.loop.call_at(due, self._head_due)
 
     def _refuse(self, status: int, detail: str) -> None:
         if self.transport.is_closing():

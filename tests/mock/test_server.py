@@ -103,6 +103,22 @@ def test_headers_sent_too_slowly_are_cut_off(port: int) -> None:
         assert closed and time.perf_counter() - started < 3
 
 
+def test_a_kept_connection_lives_past_the_head_deadline_and_each_head_gets_its_own(port: int) -> None:
+    """The head deadline (0.5 s here) runs from each request's first byte: quick requests are served on one
+    connection for longer than it lasts, and a later head that dawdles is cut off all the same."""
+    request = b"GET /v0/pipelines/x/stages/ HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.settimeout(3)
+        for _ in range(8):  # 1.6 s in all
+            s.sendall(request)
+            assert s.recv(65536).startswith(b"HTTP/1.1 401")
+            time.sleep(0.2)
+        s.sendall(b"GET /v0/ HTTP/1.1\r\n")  # and then nothing more
+        started = time.perf_counter()
+        assert s.recv(10) == b""
+        assert 0.3 < time.perf_counter() - started < 2
+
+
 def test_sigterm_ends_a_sleeping_request() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
