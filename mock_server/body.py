@@ -47,6 +47,29 @@ def parsed(scope: Scope, data: bytes) -> tuple[bool, Any]:
     return False, None
 
 
+class Replay:
+    """The door's `receive` for the inner layers: the body it read, in one message, then the client's channel."""
+
+    __slots__ = ("data", "receive", "sent")
+
+    def __init__(self, data: bytes, receive: Receive) -> None:
+        self.data, self.receive, self.sent = data, receive, False
+
+    async def __call__(self) -> Message:
+        if self.sent:
+            return await self.receive()
+        self.sent = True
+        return {"type": "http.request", "body": self.data, "more_body": False}
+
+
+def unread(receive: Receive, scope: Scope) -> tuple[bool, Any]:
+    """(True, value) when `receive` is the door's replay, not yet read, of a JSON body the door parsed: a
+    layer that only needs the value can take it and pass `receive` on as it is."""
+    if isinstance(receive, Replay) and not receive.sent:
+        return parsed(scope, receive.data)
+    return False, None
+
+
 class BodyError(ValueError):
     """A body that is well-formed enough to parse but outside the mock's bounds."""
 
@@ -160,16 +183,7 @@ class RequestBody:
         if chunked or length is None:
             headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]
             scope = {**scope, "headers": [*headers, (b"content-length", str(len(data)).encode())]}
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": data, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, Replay(data, receive), send)
 
     def _too_large(self) -> ApiError:
         return too_large(self.max_bytes)

@@ -21,7 +21,7 @@ import datetime
 import re
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import jsonschema_rs
@@ -32,9 +32,9 @@ from connexion.validators.form_data import FormDataValidator
 from connexion.validators.json import JSONRequestBodyValidator, JSONResponseBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
-from mock_server.body import parsed
+from mock_server.body import unread
 from mock_server.direct_request import DirectRequest
 from mock_server.ids_and_clocks import CANONICAL_UUID
 
@@ -238,17 +238,16 @@ class CompiledJSONBodyValidator(JSONRequestBodyValidator):
     def _validator(self) -> FastFirst:
         return _CHECKS.get(self._schema, _request)
 
-    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
-        """The value the body door parsed from these same bytes (it reads them as UTF-8), else Connexion's parse."""
-        data = b"".join([message async for message in stream])
-        door_parsed, value = parsed(scope, data) if self._utf8 else (False, None)
-        if door_parsed:
-            return value
-
-        async def again() -> AsyncGenerator[bytes, None]:
-            yield data
-
-        return await super()._parse(again(), scope)
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        """Connexion's, but a body the door parsed and has not yet handed on is checked without being read
+        and replayed again: its value is the door's, and `receive` goes on untouched."""
+        door_parsed, value = unread(receive, scope) if self._utf8 else (False, None)
+        if not door_parsed:
+            wrapped: tuple[Receive, Scope] = await super().wrap_receive(receive, scope=scope)
+            return wrapped
+        if not (value is None and self._nullable):
+            self._validate(value)
+        return receive, scope
 
 
 class CompiledFormBodyValidator(FormDataValidator):

@@ -18,6 +18,7 @@ from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler, OAuthSecurityHandler
+from connexion.validators.json import JSONRequestBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -29,7 +30,7 @@ from mock_server.api import BasicAuth, CookieToken, Token
 from mock_server.auth import CSRF_HEADER, Verifier
 from mock_server.request_routing import OneRegex
 from mock_server.settings import ALL_APIS
-from mock_server.validation import CompiledParameterValidator, one_check_per_location
+from mock_server.validation import CompiledJSONBodyValidator, CompiledParameterValidator, one_check_per_location
 from tests.mock.test_fuzz import CREDENTIALS
 
 BAD_VALUES = ("abc", "-1", "", "1.5", "not-a-uuid", "2020-13-45", "x" * 300, "true", "null")
@@ -193,6 +194,7 @@ def test_planned_validation_answers_as_connexions_own(make_client: Callable[...,
         (stack, "PlannedRequestValidation"): RequestValidationMiddleware,
         (CompiledParameterValidator, "validate"): ParameterValidator.validate,
         (CompiledParameterValidator, "validate_request"): ParameterValidator.validate_request,
+        (CompiledJSONBodyValidator, "wrap_receive"): JSONRequestBodyValidator.wrap_receive,
     }
     statuses = differential(make_client, api, list(bad_requests(api)), stock)
     assert {400, 415} & statuses and len(statuses) > 2, statuses  # the cases reach the validators
