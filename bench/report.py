@@ -186,7 +186,6 @@ SERVER_KINDS = ("mock", "prism", "prism-quiet", "ceiling")
 
 def _throughput_line(row: dict[str, Any]) -> str:
     servers = row["servers"]
-    kinds = SERVER_KINDS
 
     def med(kind: str, key: str) -> float | None:
         return servers[kind]["median"][key] if kind in servers else None
@@ -195,11 +194,11 @@ def _throughput_line(row: dict[str, Any]) -> str:
         mock, other = med("mock", "rps"), med(kind, "rps")
         return _fmt(_ratio(mock, other)) if mock and other else "n/a"
 
-    rps = " | ".join(_fmt(med(kind, "rps"), 0) for kind in kinds)
-    p50 = " / ".join(_fmt(med(kind, "p50_ms")) for kind in kinds)
-    p99 = " / ".join(_fmt(med(kind, "p99_ms")) for kind in kinds)
+    rps = " | ".join(_fmt(med(kind, "rps"), 0) for kind in SERVER_KINDS)
+    p50 = " / ".join(_fmt(med(kind, "p50_ms")) for kind in SERVER_KINDS)
+    p99 = " / ".join(_fmt(med(kind, "p99_ms")) for kind in SERVER_KINDS)
     errors = sum(r["status_errors"] + r["socket_errors"] for cell in servers.values() for r in cell["rounds"])
-    ratios = " | ".join(ratio(kind) for kind in kinds[1:])
+    ratios = " | ".join(ratio(kind) for kind in SERVER_KINDS[1:])
     return f"| {row['api']} | {row['workload']} | {rps} | {ratios} | {p50} | {p99} | {errors} |"
 
 

@@ -49,9 +49,10 @@ class Sent:
 
     def header(self, name: bytes) -> str | None:
         """By its lower-case name (ASGI's spelling of names), decoded as Starlette's `Headers` decodes it."""
-        for key, value in self.scope["headers"]:
+        raw: list[tuple[bytes, bytes]] = self.scope["headers"]
+        for key, value in raw:
             if key == name:
-                return str(value.decode("latin-1"))
+                return value.decode("latin-1")
         return None
 
     def cookie(self, name: str) -> str | None:

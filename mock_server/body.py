@@ -176,7 +176,7 @@ class RequestBody:
             await self.app(scope, receive, send)
             return
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            raise self._too_large()
+            raise too_large(self.max_bytes)
         data = await read_body(receive, self.max_bytes)
         if data and is_json(content_type):
             scope = {**scope, PARSED: (data, decode_json(data, self.max_depth))}
@@ -184,9 +184,6 @@ class RequestBody:
             headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]
             scope = {**scope, "headers": [*headers, (b"content-length", str(len(data)).encode())]}
         await self.app(scope, Replay(data, receive), send)
-
-    def _too_large(self) -> ApiError:
-        return too_large(self.max_bytes)
 
 
 def too_large(max_bytes: float) -> ApiError:

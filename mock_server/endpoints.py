@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server import notes
 from mock_server.api import ApiError, Handler, Reply
-from mock_server.body import decode_json, is_json, parsed, read_body
+from mock_server.body import decode_json, is_json, parsed, read_body, unread
 from mock_server.errors import asgi_error, asgi_response
 from mock_server.middleware import requested_delay, sleep_unless_disconnected
 from mock_server.prefer import FittingErrors, fits, prefer
@@ -165,12 +165,14 @@ class Body:
                 values = form.getlist(name)
                 typed[name] = convert(values if array else values[-1])
             return typed
-        data = await read_body(receive)
-        door_parsed, value = parsed(scope, data)
-        if data and not door_parsed:  # the schema's default put in by Connexion, or a body not labelled JSON
-            # A body not labelled JSON was validated by Connexion as the operation's declared JSON but comes
-            # as bytes (a seed's own `requests.post(data=...)` example does this): not JSON is a 400.
-            value = json.loads(data) if is_json(mimetype.encode()) else decode_json(data)
+        door_parsed, value = unread(receive, scope)  # the door's value, passed on unread by validation
+        if not door_parsed:
+            data = await read_body(receive)
+            door_parsed, value = parsed(scope, data)
+            if data and not door_parsed:  # the schema's default put in by Connexion, or a body not labelled JSON
+                # A body not labelled JSON was validated by Connexion as the operation's declared JSON but comes
+                # as bytes (a seed's own `requests.post(data=...)` example does this): not JSON is a 400.
+                value = json.loads(data) if is_json(mimetype.encode()) else decode_json(data)
         if value is None:
             return None if mimetype in self.nullable else copy.deepcopy(self.defaults.get(mimetype, {}))
         return value
